@@ -1,0 +1,3 @@
+"""Mechanism nodes that call a model, one mechanism per module (``daedalus.agents``)."""
+
+__all__: list[str] = []

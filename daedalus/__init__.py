@@ -1,0 +1,55 @@
+"""Daedalus: temporal simulation with LLMs.
+
+A scenario becomes a graph of timepoints in which every entity knows only what it was
+exposed to (M3, M7), detail is spent only where attention lands (M1, M2, M5), and time can
+run forward, backward from a known ending, branch, loop, follow an arc or be told out of order.
+"""
+
+from daedalus.domain import (
+    Atmosphere,
+    CognitiveState,
+    Crowd,
+    Dialog,
+    DialogTurn,
+    Entity,
+    EntityKind,
+    EntityMetadata,
+    EntityProfile,
+    Environment,
+    Expectation,
+    ExposureEvent,
+    ExposureKind,
+    PhysicalState,
+    ProspectiveState,
+    Relationship,
+    ResolutionLevel,
+    TemporalMode,
+    Timepoint,
+)
+from daedalus.errors import DaedalusError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Atmosphere",
+    "CognitiveState",
+    "Crowd",
+    "DaedalusError",
+    "Dialog",
+    "DialogTurn",
+    "Entity",
+    "EntityKind",
+    "EntityMetadata",
+    "EntityProfile",
+    "Environment",
+    "Expectation",
+    "ExposureEvent",
+    "ExposureKind",
+    "PhysicalState",
+    "ProspectiveState",
+    "Relationship",
+    "ResolutionLevel",
+    "TemporalMode",
+    "Timepoint",
+    "__version__",
+]

@@ -1,0 +1,3 @@
+"""Graph builders: the dialog subgraph and one graph per temporal mode (``daedalus.graphs``)."""
+
+__all__: list[str] = []

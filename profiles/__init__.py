@@ -1,0 +1,1 @@
+"""Data: the model registry (``models.yaml``), entity profiles and archetypes."""

@@ -1,0 +1,1 @@
+"""Prompt templates, one plain-text file per node, loaded through ``importlib.resources``."""
