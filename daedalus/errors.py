@@ -16,6 +16,7 @@ The tree::
     │   ├── OutOfCreditError       HTTP 402: the account has no credit left
     │   └── NetworkBlockedError    a test tried to reach a real model over the network
     ├── BudgetExceededError        a hard budget refused a call; the run stays resumable
+    ├── StateConflictError         a graph state update that contradicts what a log recorded
     └── RunError                   a run that cannot be found, resumed or branched
 
 Messages are one line a user can act on: what was wrong, where, and what was expected.
@@ -36,6 +37,7 @@ __all__ = [
     "ProvenanceError",
     "RegistryError",
     "RunError",
+    "StateConflictError",
     "TemplateError",
     "TensorError",
     "UnknownTimepointError",
@@ -99,6 +101,10 @@ class NetworkBlockedError(ModelError):
 
 class BudgetExceededError(DaedalusError):
     """A hard budget refused a call whose worst case would cross the cap; resume with more."""
+
+
+class StateConflictError(DaedalusError):
+    """A state update that contradicts an append-only log (same id, different content)."""
 
 
 class RunError(DaedalusError):
