@@ -41,7 +41,8 @@ def append_unique(left: Sequence[T] | None, right: Sequence[T] | None) -> list[T
             merged.append(item)
         elif previous != item:
             kind = type(item).__name__
-            raise StateConflictError(f"{kind} {item.id!r} was recorded twice with different content")
+            message = f"{kind} {item.id!r} was recorded twice with different content"
+            raise StateConflictError(message)
     return merged
 
 
