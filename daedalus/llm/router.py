@@ -1,0 +1,365 @@
+"""The model router (M18): the one object every node uses to reach a model.
+
+A call names its node and action type. The router resolves the action to a fallback chain,
+looks the request up in the response cache, and otherwise asks the chain's models in turn:
+each request passes the budget guard, the concurrency limit and the rate limiter; transient
+failures are retried with backoff; output that does not parse or validate is re-asked with the
+reason quoted; every model asked gets a ledger row. Failures end in one typed error from
+``daedalus.errors``: ``ModelRequestError`` (400/401/403, at once), ``OutOfCreditError`` (402,
+at once, no fallback), ``BudgetExceededError`` (nothing sent), ``ModelOutputError`` or
+``ModelUnavailableError`` (the chain is exhausted). The API key never appears in a log line,
+a ledger row or an error message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, Protocol, TypeVar, cast, overload
+from urllib.parse import urlparse
+
+import httpx
+import structlog
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from langchain_core.rate_limiters import BaseRateLimiter, InMemoryRateLimiter
+from pydantic import BaseModel
+
+from daedalus.errors import ConfigError
+from daedalus.llm._ask import ModelAsker
+from daedalus.llm._retry import RetryPolicy
+from daedalus.llm._routed import RoutedModel
+from daedalus.llm._sync import LoopThread
+from daedalus.llm.actions import ActionType
+from daedalus.llm.budget import BudgetGuard
+from daedalus.llm.cache import InMemoryResponseCache, ResponseCache
+from daedalus.llm.ledger import Ledger
+from daedalus.llm.openrouter import openrouter_chat_model, resolve_api_key, resolve_base_url
+from daedalus.llm.params import SamplingParams
+from daedalus.llm.registry import ModelProfile, ModelRegistry, StructuredOutputMethod
+from daedalus.llm.selection import PRESETS, Preference, fallback_chain
+
+__all__ = ["ChainResolver", "RoutedModel", "Router"]
+
+T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
+
+ChainResolver = Callable[[ActionType], Sequence[RoutedModel]]
+"""Maps an action type to the models to try, best first."""
+
+_log = structlog.get_logger("daedalus.llm")
+
+_OPENROUTER_ONLY = ("api_key", "base_url", "registry", "http_client", "http_async_client")
+
+
+class _OfflineFactory(Protocol):
+    def __call__(self, *, seed: int = 0, latency: float = 0.0, **kw: Any) -> Router: ...
+
+
+class _OfflineMember:
+    """``Router.offline(...)`` builds an offline router; ``router.offline`` says if it is one."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[Router]) -> _OfflineFactory: ...
+
+    @overload
+    def __get__(self, obj: Router, owner: type[Router]) -> bool: ...
+
+    def __get__(self, obj: Router | None, owner: type[Router]) -> _OfflineFactory | bool:
+        if obj is None:
+            return owner._build_offline
+        return obj._is_offline
+
+
+class Router:
+    """Routes every model call of a run; see the module docstring for what a call goes through.
+
+    Build one with ``Router.offline()``, ``Router.for_chat_model(model)``,
+    ``Router.openrouter()`` or ``Router.from_env()``. Keyword options shared by all four:
+    ``ledger``, ``budget``, ``cache``, ``seed`` (sent with every request and part of the cache
+    key), ``concurrency`` (requests in flight per event loop, default 8),
+    ``requests_per_second`` or ``rate_limiter``, ``max_retries`` (per model, default 3),
+    ``max_reasks`` (per model, default 2), ``clock`` (monotonic seconds, for latency) and
+    ``sleep`` (the async sleep used between retries).
+    """
+
+    offline = _OfflineMember()
+
+    def __init__(
+        self,
+        chain: ChainResolver,
+        *,
+        is_offline: bool = False,
+        ledger: Ledger | None = None,
+        budget: BudgetGuard | None = None,
+        cache: ResponseCache | None = None,
+        seed: int = 0,
+        concurrency: int = 8,
+        requests_per_second: float | None = None,
+        rate_limiter: BaseRateLimiter | None = None,
+        max_retries: int = 3,
+        max_reasks: int = 2,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        secrets: Sequence[str] = (),
+    ) -> None:
+        if concurrency < 1:
+            raise ConfigError(f"router concurrency must be at least 1, got {concurrency}")
+        if max_reasks < 0:
+            raise ConfigError(f"router max_reasks must be >= 0, got {max_reasks}")
+        if max_retries < 0:
+            raise ConfigError(f"router max_retries must be >= 0, got {max_retries}")
+        if requests_per_second is not None and rate_limiter is None:
+            if requests_per_second <= 0:
+                raise ConfigError(f"requests_per_second must be > 0, got {requests_per_second}")
+            rate_limiter = InMemoryRateLimiter(
+                requests_per_second=requests_per_second, check_every_n_seconds=0.01
+            )
+        self.ledger = ledger if ledger is not None else Ledger()
+        self.budget = budget if budget is not None else BudgetGuard()
+        self.cache: ResponseCache = cache if cache is not None else InMemoryResponseCache()
+        self.seed = seed
+        self.concurrency = concurrency
+        self._is_offline = is_offline
+        self._chain = chain
+        self._runner = LoopThread()
+        self._asker = ModelAsker(
+            ledger=self.ledger,
+            budget=self.budget,
+            cache=self.cache,
+            seed=seed,
+            concurrency=concurrency,
+            rate_limiter=rate_limiter,
+            policy=RetryPolicy(max_retries=max_retries),
+            max_reasks=max_reasks,
+            clock=clock,
+            sleep=sleep,
+            secrets=tuple(s for s in secrets if s),
+        )
+
+    # -- calls ---------------------------------------------------------------------------
+
+    async def acomplete(
+        self,
+        *,
+        node: str,
+        action: ActionType,
+        messages: Sequence[BaseMessage],
+        params: SamplingParams | None = None,
+    ) -> str:
+        """The text answer of the first model of the chain that gives a non-empty one."""
+        answer = await self._asker.ask(
+            node=node,
+            action=ActionType(action),
+            chain=self._resolve(action),
+            messages=messages,
+            params=params or SamplingParams(),
+            schema=None,
+        )
+        return cast(str, answer)
+
+    async def astructured(
+        self,
+        *,
+        node: str,
+        action: ActionType,
+        schema: type[T],
+        messages: Sequence[BaseMessage],
+        params: SamplingParams | None = None,
+    ) -> T:
+        """An instance of ``schema`` validated from a model's answer (never default-filled)."""
+        answer = await self._asker.ask(
+            node=node,
+            action=ActionType(action),
+            chain=self._resolve(action),
+            messages=messages,
+            params=params or SamplingParams(),
+            schema=schema,
+        )
+        return cast(T, answer)
+
+    def complete(
+        self,
+        *,
+        node: str,
+        action: ActionType,
+        messages: Sequence[BaseMessage],
+        params: SamplingParams | None = None,
+    ) -> str:
+        """``acomplete`` for synchronous code (also safe inside a thread that runs a loop)."""
+        return self._run(self.acomplete(node=node, action=action, messages=messages, params=params))
+
+    def structured(
+        self,
+        *,
+        node: str,
+        action: ActionType,
+        schema: type[T],
+        messages: Sequence[BaseMessage],
+        params: SamplingParams | None = None,
+    ) -> T:
+        """``astructured`` for synchronous code (also safe inside a thread that runs a loop)."""
+        return self._run(
+            self.astructured(
+                node=node, action=action, schema=schema, messages=messages, params=params
+            )
+        )
+
+    def chain_for(self, action: ActionType) -> list[str]:
+        """The model ids the router would try for ``action``, in order."""
+        return [routed.model_id for routed in self._resolve(action)]
+
+    def close(self) -> None:
+        """Stop the thread that serves sync calls (the router stays usable)."""
+        self._runner.close()
+
+    def __enter__(self) -> Router:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _run(self, coro: Coroutine[Any, Any, R]) -> R:
+        return self._runner.run(coro)
+
+    def _resolve(self, action: ActionType) -> list[RoutedModel]:
+        chain = list(self._chain(ActionType(action)))
+        if not chain:
+            raise ConfigError(f"no model is configured for action {ActionType(action).value!r}")
+        return chain
+
+    # -- constructors --------------------------------------------------------------------
+
+    @classmethod
+    def _build_offline(cls, *, seed: int = 0, latency: float = 0.0, **kw: Any) -> Router:
+        from daedalus.llm.offline import OfflineChatModel
+
+        kw.pop("preference", None)  # one model: nothing to prefer
+        routed = RoutedModel(
+            model_id="offline",
+            chat_model=OfflineChatModel(seed=seed, latency=latency),
+            offline=True,
+        )
+        return cls(lambda _action: [routed], is_offline=True, seed=seed, **kw)
+
+    @classmethod
+    def for_chat_model(
+        cls,
+        model: BaseChatModel,
+        *,
+        model_id: str = "custom",
+        structured_output: StructuredOutputMethod = StructuredOutputMethod.JSON_SCHEMA,
+        profile: ModelProfile | None = None,
+        **kw: Any,
+    ) -> Router:
+        """A router that sends every call to ``model`` (any LangChain chat model).
+
+        Pass ``profile`` to give the model registry prices, so the budget can bound its
+        calls and a response without a cost can be priced.
+        """
+        kw.pop("preference", None)
+        routed = RoutedModel(
+            model_id=model_id,
+            chat_model=model,
+            profile=profile,
+            structured_output=structured_output,
+        )
+        return cls(lambda _action: [routed], **kw)
+
+    @classmethod
+    def openrouter(
+        cls,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        registry: ModelRegistry | None = None,
+        model: str | None = None,
+        http_client: httpx.Client | None = None,
+        http_async_client: httpx.AsyncClient | None = None,
+        **kw: Any,
+    ) -> Router:
+        """A router over OpenRouter (or any OpenAI-compatible ``base_url``) with M18 routing.
+
+        Each action gets ``fallback_chain`` from the registry (three models, licence-filtered,
+        under ``preference``); ``model`` pins a first choice ahead of that chain. On a server
+        other than OpenRouter, a pinned id the registry does not know is used alone.
+        """
+        key = resolve_api_key(api_key)
+        url = resolve_base_url(base_url)
+        reg = registry if registry is not None else ModelRegistry.default()
+        preference = _preference(kw.pop("preference", None))
+        on_openrouter = (urlparse(url).hostname or "").endswith("openrouter.ai")
+        lock = threading.Lock()
+        clients: dict[str, BaseChatModel] = {}
+        chains: dict[ActionType, list[RoutedModel]] = {}
+
+        def client(model_id: str) -> BaseChatModel:
+            with lock:
+                if model_id not in clients:
+                    clients[model_id] = openrouter_chat_model(
+                        model_id,
+                        api_key=key,
+                        base_url=url,
+                        http_client=http_client,
+                        http_async_client=http_async_client,
+                    )
+                return clients[model_id]
+
+        def routed(profile: ModelProfile) -> RoutedModel:
+            return RoutedModel(
+                model_id=profile.id,
+                chat_model=client(profile.id),
+                profile=profile,
+                structured_output=profile.structured_output,
+                openrouter=on_openrouter,
+            )
+
+        def chain(action: ActionType) -> list[RoutedModel]:
+            if action not in chains:
+                if model is not None and model not in reg and not on_openrouter:
+                    found = [RoutedModel(model_id=model, chat_model=client(model))]
+                else:
+                    profiles = fallback_chain(action, reg, 3, preference, model)
+                    found = [routed(p) for p in profiles]
+                with lock:
+                    chains[action] = found
+            return chains[action]
+
+        return cls(chain, secrets=(key.get_secret_value(),), **kw)
+
+    @classmethod
+    def from_env(cls, *, model: str | None = None, **kw: Any) -> Router:
+        """OpenRouter when ``OPENROUTER_API_KEY`` is set, else the offline model.
+
+        ``model="offline"`` always gives the offline model; naming a real model without a key
+        is a ``ConfigError``.
+        """
+        has_key = bool(os.environ.get("OPENROUTER_API_KEY", "").strip())
+        if model == "offline" or (model is None and not has_key):
+            if not has_key and model is None:
+                _log.info(
+                    "offline model in use; set OPENROUTER_API_KEY to route calls to real models"
+                )
+            for name in _OPENROUTER_ONLY:
+                kw.pop(name, None)
+            return cls._build_offline(**kw)
+        if not has_key:
+            raise ConfigError(
+                f"model {model!r} needs OPENROUTER_API_KEY; set it, or use model='offline'"
+            )
+        return cls.openrouter(model=model, **kw)
+
+
+def _preference(value: Preference | str | None) -> Preference:
+    if value is None:
+        return PRESETS["balanced"]
+    if isinstance(value, Preference):
+        return value
+    try:
+        return PRESETS[value]
+    except KeyError:
+        choices = ", ".join(sorted(PRESETS))
+        raise ConfigError(f"preference must be one of {choices}, got {value!r}") from None
