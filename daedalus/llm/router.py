@@ -26,7 +26,7 @@ import structlog
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.rate_limiters import BaseRateLimiter, InMemoryRateLimiter
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from daedalus.errors import ConfigError
 from daedalus.llm._ask import ModelAsker
@@ -84,6 +84,9 @@ class Router:
     ``requests_per_second`` or ``rate_limiter``, ``max_retries`` (per model, default 3),
     ``max_reasks`` (per model, default 2), ``clock`` (monotonic seconds, for latency) and
     ``sleep`` (the async sleep used between retries).
+
+    On an instance, ``router.offline`` is ``True`` when its calls go to the offline model, so
+    results can be labelled; on the class, ``Router.offline(...)`` builds such a router.
     """
 
     offline = _OfflineMember()
@@ -235,6 +238,10 @@ class Router:
 
     @classmethod
     def _build_offline(cls, *, seed: int = 0, latency: float = 0.0, **kw: Any) -> Router:
+        """A router whose every call goes to ``OfflineChatModel(seed, latency)`` (id "offline").
+
+        No registry, no network, no cost; ``seed`` also seeds the router (cache key, requests).
+        """
         from daedalus.llm.offline import OfflineChatModel
 
         kw.pop("preference", None)  # one model: nothing to prefer
@@ -267,13 +274,14 @@ class Router:
             profile=profile,
             structured_output=structured_output,
         )
-        return cls(lambda _action: [routed], **kw)
+        secrets = [*kw.pop("secrets", ()), *_secrets_of(model)]
+        return cls(lambda _action: [routed], secrets=secrets, **kw)
 
     @classmethod
     def openrouter(
         cls,
         *,
-        api_key: str | None = None,
+        api_key: str | SecretStr | None = None,
         base_url: str | None = None,
         registry: ModelRegistry | None = None,
         model: str | None = None,
@@ -292,6 +300,8 @@ class Router:
         reg = registry if registry is not None else ModelRegistry.default()
         preference = _preference(kw.pop("preference", None))
         on_openrouter = (urlparse(url).hostname or "").endswith("openrouter.ai")
+        if model is not None and on_openrouter:
+            reg.get(model)  # an unknown id fails here, with close matches, not at the first call
         lock = threading.Lock()
         clients: dict[str, BaseChatModel] = {}
         chains: dict[ActionType, list[RoutedModel]] = {}
@@ -351,6 +361,11 @@ class Router:
                 f"model {model!r} needs OPENROUTER_API_KEY; set it, or use model='offline'"
             )
         return cls.openrouter(model=model, **kw)
+
+
+def _secrets_of(model: BaseChatModel) -> list[str]:
+    # A chat model handed in may carry its own key; keep it out of messages and logs too.
+    return [v.get_secret_value() for v in vars(model).values() if isinstance(v, SecretStr)]
 
 
 def _preference(value: Preference | str | None) -> Preference:

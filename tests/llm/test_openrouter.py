@@ -24,6 +24,7 @@ from daedalus.errors import (
     ModelRequestError,
     ModelUnavailableError,
     OutOfCreditError,
+    RegistryError,
 )
 from daedalus.llm._retry import ProviderError, RetryPolicy, retry_after_seconds
 from daedalus.llm.actions import ActionType, Capability
@@ -528,3 +529,19 @@ def test_any_openai_compatible_server_through_base_url(sleeps):
         assert ask_text(router) == "local"
     body = json.loads(route.calls.last.request.content)
     assert body["model"] == "llama3.1:8b" and "provider" not in body
+
+
+def test_an_unknown_pinned_model_fails_at_construction(sleeps):
+    with pytest.raises(RegistryError, match="acme/alpha"):
+        make_router(sleeps, model="acme/alpah")
+
+
+def test_a_handed_in_model_keeps_its_own_key_secret(server, sleeps):
+    server.queue("acme/alpha", error(401, f"bad key {KEY}"))
+    model = openrouter_chat_model(
+        "acme/alpha", api_key=SecretStr(KEY), http_async_client=ASYNC_CLIENT
+    )
+    router = Router.for_chat_model(model, model_id="acme/alpha")
+    with pytest.raises(ModelRequestError) as caught:
+        ask_text(router)
+    assert KEY not in str(caught.value) and "***" in str(caught.value)
