@@ -36,7 +36,7 @@ _NAME = re.compile(
     r"\b(?:(?:Dr|Mr|Mrs|Ms|Prof|Capt)\.\s+)?[A-Z][a-zA-Z'’-]+"
     r"(?:\s+(?:(?:of|the|de|van|von|la|du)\s+)?[A-Z][a-zA-Z'’-]+)*"
 )
-_ID_TOKEN = re.compile(r"(?<![\w.:-])([a-z][a-z0-9]*(?:[_:.-][a-z0-9]+)+|[a-z]+\d+)(?![\w:-])")
+_ID_TOKEN = re.compile(r"(?<![\w.:-])([a-z][a-z0-9]*(?:[_:.-][a-z0-9]+)+|[a-z]+\d+)(?![\w-]|:\w)")
 _BRACKETED_ID = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9_.:-]{0,63})\]")
 _ISO_DATE = re.compile(
     r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2})?)?\b"
@@ -49,6 +49,7 @@ _INSTRUCTION = re.compile(
 )
 _LEADING_ID = re.compile(r"^\[[A-Za-z0-9_.:-]+\]\s*")
 _LABELLED = re.compile(r"^[A-Za-z0-9_.:-]+\s*\(([^,)]+)[^)]*\):\s*(?=[a-z])")
+_SLUG_LABEL = re.compile(r"^([a-z][a-z0-9]*(?:_[a-z0-9]+)*):\s+(?=[a-z])")
 _LABEL = re.compile(r"^[A-Z][A-Za-z]*(?: [A-Za-z]+)?:\s+")
 _MIN_WORDS = 4
 _MAX_WORDS = 60
@@ -175,11 +176,16 @@ def _blocks(text: str, bullets: list[str], instructions: list[str]) -> list[str]
 
 def _clean_bullet(item: str) -> str:
     """``"[e1] Ada saw it"`` -> ``"Ada saw it"``; ``"ada (Ada Byron, analyst): wants X"`` ->
-    ``"Ada Byron wants X"``: prompt bookkeeping is not prose."""
+    ``"Ada Byron wants X"``; ``"ada_byron: wants X"`` -> ``"Ada Byron wants X"``: prompt
+    bookkeeping is not prose."""
     item = _LEADING_ID.sub("", item)
     labelled = _LABELLED.match(item)
     if labelled:
-        item = f"{labelled.group(1)} {item[labelled.end() :]}"
+        return f"{labelled.group(1)} {item[labelled.end() :]}"
+    slug = _SLUG_LABEL.match(item)
+    if slug:  # "hanna_ross: fears X" -> "Hanna Ross fears X"
+        name = " ".join(part.capitalize() for part in slug.group(1).split("_"))
+        return f"{name} {item[slug.end() :]}"
     return item
 
 

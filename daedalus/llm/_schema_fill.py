@@ -11,10 +11,9 @@ simple ``pattern``s, the date/time ``format``s and ``default``. Every decision d
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from daedalus.errors import ModelRequestError
 from daedalus.llm._compose import Writer
@@ -26,6 +25,7 @@ from daedalus.llm._fields import (
     role_of,
     string_for_format,
 )
+from daedalus.llm._numbers import integer_for, number_for
 from daedalus.llm._pattern import PatternError, string_for_pattern
 
 __all__ = ["fill_schema"]
@@ -98,9 +98,9 @@ class _Filler:
         if kind == "array":
             return self.array(schema, hint, dice, depth)
         if kind == "integer":
-            return self.integer(schema, dice)
+            return integer_for(schema, dice)
         if kind == "number":
-            return self.number(schema, dice)
+            return number_for(schema, dice)
         if kind == "boolean":
             return dice.chance(0.5)
         if kind == "null":
@@ -228,6 +228,11 @@ class _Filler:
         unique = must_differ or is_reference_list(hint)
         if enum is not None and not prefix:
             return self.enum_subset(list(enum), wanted, low, must_differ, unique, dice)
+        if is_reference_list(hint) and not prefix and _is_free_string(resolved_items):
+            # references point at ids the prompt holds; with none, invent only what is required
+            known = self.known_ids(resolved_items, dice.child("known"))
+            result = known[: min(wanted, len(known))]
+            wanted = max(low, len(result))
         seen = {_canonical(v) for v in result}
         index = len(result)
         tries = 0
@@ -244,6 +249,13 @@ class _Filler:
             seen.add(_canonical(item))
             result.append(item)
         return result
+
+    def known_ids(self, schema: Mapping[str, Any], dice: Dice) -> list[str]:
+        """The prompt's ids that fit the string ``schema``, relevant ones first."""
+        material = self.writer.material
+        fitting = [i for i in material.ids if _string_fits(schema, i)]
+        weights = [1.0 + 2.0 * material.relevance(i.replace("_", " ")) for i in fitting]
+        return [fitting[i] for i in dice.sample(weights, len(fitting))]
 
     def enum_subset(
         self,
@@ -266,29 +278,6 @@ class _Filler:
                 return picked
             return picked + [picked[i % len(picked)] for i in range(low - len(picked))]
         return [values[dice.child(i).weighted(weights)] for i in range(wanted)]
-
-    def integer(self, schema: Mapping[str, Any], dice: Dice) -> int:
-        low, high = _bounds(schema, integer=True)
-        step = schema.get("multipleOf")
-        if isinstance(step, int | float) and step > 0:
-            first, last = math.ceil(low / step), math.floor(high / step)
-            if last < first:
-                raise ModelRequestError(f"no multiple of {step} lies in [{low}, {high}]")
-            return int(dice.between(int(first), int(last)) * step)
-        return dice.between(int(low), int(high))
-
-    def number(self, schema: Mapping[str, Any], dice: Dice) -> float:
-        low, high = _bounds(schema, integer=False)
-        step = schema.get("multipleOf")
-        if isinstance(step, int | float) and step > 0:
-            first, last = math.ceil(low / step), math.floor(high / step)
-            if last < first:
-                raise ModelRequestError(f"no multiple of {step} lies in [{low}, {high}]")
-            multiple = dice.between(int(first), int(last))
-            value = round(multiple * step, 10)  # 73 * 0.1 is 7.300000000000001 in binary
-            return value if low <= value <= high else float(multiple * step)
-        value = round(low + dice.unit() * (high - low), 3)
-        return min(max(value, low), high)
 
     def string(self, schema: Mapping[str, Any], hint: FieldHint, dice: Dice) -> str:
         shortest = int(schema.get("minLength", 0))
@@ -351,37 +340,6 @@ def _write(role: Role, writer: Writer, dice: Dice, longest: int | None) -> str:
     return writer.phrase(dice)
 
 
-def _bounds(schema: Mapping[str, Any], *, integer: bool) -> tuple[float, float]:
-    """The closed interval the number must lie in; open bounds are shrunk (by 1 for
-    integers, by a thousandth of the span for numbers)."""
-    low: float | None = schema.get("minimum")
-    high: float | None = schema.get("maximum")
-    exclusive_low = schema.get("exclusiveMinimum")
-    exclusive_high = schema.get("exclusiveMaximum")
-    span_guess = 10.0 if integer else 1.0
-    if exclusive_low is not None:
-        low = max(low, exclusive_low) if low is not None else exclusive_low
-    if exclusive_high is not None:
-        high = min(high, exclusive_high) if high is not None else exclusive_high
-    if low is None and high is None:
-        low, high = 0.0, span_guess
-    elif low is None:
-        low = high - span_guess if high is not None else 0.0
-    elif high is None:
-        high = low + span_guess
-    assert low is not None and high is not None
-    nudge = 1.0 if integer else max((high - low) / 1000.0, 1e-9)
-    if exclusive_low is not None and low == exclusive_low:
-        low += nudge
-    if exclusive_high is not None and high == exclusive_high:
-        high -= nudge
-    if integer:
-        low, high = math.ceil(low), math.floor(high)
-    if high < low:
-        raise ModelRequestError(f"no number lies between {low} and {high}")
-    return low, high
-
-
 def _merge(base: dict[str, Any], extra: Any) -> dict[str, Any]:
     """``allOf`` merge: properties united, required united, bounds tightened."""
     if not isinstance(extra, Mapping):
@@ -399,6 +357,23 @@ def _merge(base: dict[str, Any], extra: Any) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
+
+
+def _is_free_string(schema: Any) -> TypeGuard[Mapping[str, Any]]:
+    return (
+        isinstance(schema, Mapping)
+        and schema.get("type") == "string"
+        and not {"enum", "const", "format"} & set(schema)
+    )
+
+
+def _string_fits(schema: Mapping[str, Any], value: str) -> bool:
+    pattern = schema.get("pattern")
+    return (
+        len(value) >= int(schema.get("minLength", 0))
+        and len(value) <= int(schema.get("maxLength", len(value)))
+        and (not isinstance(pattern, str) or re.search(pattern, value) is not None)
+    )
 
 
 def _is_null(schema: Any) -> bool:

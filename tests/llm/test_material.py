@@ -16,6 +16,7 @@ PROMPT = [
         "Setting: the ferry terminal at Port Alder, 2029-06-01T18:30.\n"
         "- lena_kos (Lena Kos, ticket clerk): refuses to sell the last berth.\n"
         "- [exp_21] Lena saw the captain hide a parcel under the bench.\n"
+        "- tor_vik: waits by the gangway with a lantern.\n"
         'Captain Ivo Brandt said "The crossing leaves at nine, with or without you" twice.\n'
         '{"state": {"tension": 0.8, "secret": "never quote this"}}\n'
         "JSON schema:\n"
@@ -30,6 +31,7 @@ MATERIAL = gather_material(PROMPT)
 def test_bullets_lose_their_bookkeeping() -> None:
     assert "Lena Kos refuses to sell the last berth." in MATERIAL.bullets
     assert "Lena saw the captain hide a parcel under the bench." in MATERIAL.bullets
+    assert "Tor Vik waits by the gangway with a lantern." in MATERIAL.bullets
 
 
 def test_quotes_names_ids_and_dates_are_found() -> None:
@@ -37,7 +39,7 @@ def test_quotes_names_ids_and_dates_are_found() -> None:
     assert {"Port Alder", "Lena Kos", "Ivo Brandt"} <= set(MATERIAL.names) | {
         n.removeprefix("Captain ") for n in MATERIAL.names
     }
-    assert {"lena_kos", "exp_21"} <= set(MATERIAL.ids)
+    assert {"lena_kos", "exp_21", "tor_vik"} <= set(MATERIAL.ids)
     assert MATERIAL.dates == ("2029-06-01T18:30",)
 
 

@@ -147,12 +147,33 @@ def test_reference_lists_pick_distinct_enum_values() -> None:
         assert len(refs) == len(set(refs))
 
 
+def test_free_reference_lists_name_only_prompt_ids() -> None:
+    schema = DialogTurn.model_json_schema()
+    for seed in range(10):
+        refs = fill(schema, seed)["knowledge_references"]
+        assert set(refs) <= set(WRITER.material.ids) and len(refs) == len(set(refs))
+    bare = Writer(gather_material([HumanMessage("Nothing in this prompt carries an id.")]))
+    for seed in range(5):
+        assert fill_schema(schema, bare, Dice.from_parts(seed))["knowledge_references"] == []
+
+
+def test_two_id_fields_of_one_object_differ() -> None:
+    for seed in range(10):
+        value = fill(Relationship.model_json_schema(), seed)
+        assert value["a"] != value["b"]
+
+
 def test_recursive_schema_terminates() -> None:
     tree = Tree.model_validate(fill(Tree.model_json_schema(), 1))
     depth, node = 0, tree
     while node.children:
         node, depth = node.children[0], depth + 1
     assert depth < 30
+
+
+def test_an_open_bound_is_scaled_by_the_default() -> None:
+    values = [fill({"type": "number", "minimum": 0, "default": 100}, seed) for seed in range(30)]
+    assert all(0 <= v <= 200 for v in values) and max(values) > 100
 
 
 def test_all_of_bounds_are_merged() -> None:
