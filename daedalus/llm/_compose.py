@@ -14,32 +14,12 @@ from daedalus.llm._tokens import estimate_tokens
 
 __all__ = ["TONES", "Writer"]
 
-TONES = (
-    "calm",
-    "tense",
-    "hopeful",
-    "wary",
-    "resolute",
-    "anxious",
-    "warm",
-    "guarded",
-    "curious",
-    "frustrated",
-    "defiant",
-    "conciliatory",
-    "urgent",
-    "sceptical",
-    "relieved",
-    "somber",
-    "confident",
-    "hesitant",
-    "amused",
-    "formal",
-    "neutral",
-    "angry",
-    "fearful",
-    "proud",
-)
+_TONE_WORDS = """
+    calm tense hopeful wary resolute anxious warm guarded curious frustrated defiant
+    conciliatory urgent sceptical relieved somber confident hesitant amused formal neutral
+    angry fearful proud
+"""
+TONES = tuple(_TONE_WORDS.split())
 """Emotional tones; one that the prompt itself uses is preferred."""
 
 _CLAUSE_BREAK = re.compile(r"\s*[,;:—]\s+|\s+-\s+")
@@ -53,6 +33,7 @@ class Writer:
     def __init__(self, material: Material) -> None:
         self.material = material
         self._passages = material.passages
+        self._weights = [1.0 + 2.0 * material.relevance(p) for p in self._passages]
 
     def passage(self, dice: Dice, sentences: int = 1) -> str:
         """``sentences`` sentences recombined from the material, relevant ones first.
@@ -62,7 +43,7 @@ class Writer:
         """
         if not self._passages:
             return ""
-        weights = [1.0 + 2.0 * self.material.relevance(p) for p in self._passages]
+        weights = self._weights
         picks = dice.sample(weights, sentences)
         written: list[str] = []
         for index in picks:
@@ -99,9 +80,10 @@ class Writer:
         return " ".join(word.capitalize() for word in words.split())
 
     def phrase(self, dice: Dice, shortest: int = 2, longest: int = 4) -> str:
-        """A short lower-case phrase of consecutive content words from one passage."""
-        candidates: list[list[str]] = []
-        for passage in self._passages:
+        """A short lower-case phrase of consecutive content words from one passage (relevant
+        passages first), or of top keywords when there are no passages."""
+        if self._passages:
+            passage = self._passages[dice.weighted(self._weights)]
             words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]+", passage)]
             content = [i for i, w in enumerate(words) if w not in STOPWORDS and len(w) > 2]
             if content:
@@ -109,14 +91,13 @@ class Writer:
                 window = words[start : start + dice.between(shortest, longest)]
                 while len(window) > 1 and window[-1] in STOPWORDS:
                     window.pop()
-                candidates.append(window)
-        if not candidates:
-            keywords = self.material.keywords
-            if not keywords:
-                return ""
-            count = min(len(keywords), dice.between(shortest, longest))
-            return " ".join(keywords[i] for i in sorted(dice.sample([1.0] * len(keywords), count)))
-        return " ".join(candidates[dice.below(len(candidates))])
+                return " ".join(window)
+        keywords = self.material.keywords
+        if not keywords:
+            return ""
+        count = min(len(keywords), dice.between(shortest, longest))
+        ranks = [1.0 / (rank + 1) for rank in range(len(keywords))]
+        return " ".join(keywords[i] for i in sorted(dice.sample(ranks, count)))
 
     def tone(self, dice: Dice) -> str:
         """An emotional tone word, preferring tones the prompt mentions."""

@@ -105,7 +105,7 @@ class OfflineChatModel(BaseChatModel):
         Text answers end before the first ``stop`` sequence, as providers cut them.
         """
         request = read_request(messages, kwargs)
-        seed = kwargs.get("seed", self.seed)
+        seed = self.seed if kwargs.get("seed") is None else kwargs["seed"]
         dice = Dice.from_parts("daedalus-offline-v1", str(seed), _prompt_key(messages, kwargs))
         writer = Writer(gather_material(messages))
         extras = [canonical_json(kwargs[k]) for k in ("tools", "response_format") if k in kwargs]

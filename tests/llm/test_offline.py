@@ -120,6 +120,7 @@ def test_a_call_seed_overrides_the_model_seed() -> None:
         == OfflineChatModel(seed=9).invoke(MESSAGES, seed=9).content
     )
     assert model.invoke(MESSAGES, seed=9).response_metadata["seed"] == 9
+    assert model.invoke(MESSAGES, seed=None).content == model.invoke(MESSAGES).content
 
 
 def test_free_text_is_made_of_the_prompt_words() -> None:
