@@ -1,0 +1,45 @@
+"""Helpers shared by the agent nodes: transcripts, messages, enum-constrained schemas."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from daedalus.domain import DialogTurn
+from daedalus.prompts import load_prompt
+
+__all__ = ["SILENT", "choice", "messages", "render", "transcript"]
+
+SILENT = "(stays silent)"
+"""Content of a turn whose beat was silence: recorded, never sent to a model."""
+
+
+def render(prompt_name: str, **values: object) -> list[BaseMessage]:
+    """Load ``prompts/<prompt_name>.txt``, fill it, and return system + human messages."""
+    system, user = load_prompt(prompt_name).render(**values)
+    return messages(system, user)
+
+
+def messages(system: str, user: str) -> list[BaseMessage]:
+    return [SystemMessage(content=system), HumanMessage(content=user)]
+
+
+def transcript(
+    turns: Sequence[DialogTurn], names: Mapping[str, str], *, indexed: bool = False
+) -> str:
+    """The dialog so far as ``Name: line`` rows (``i: Name: line`` when ``indexed``)."""
+    if not turns:
+        return "(nothing has been said yet)"
+    rows = []
+    for index, turn in enumerate(turns):
+        who = names.get(turn.speaker, turn.speaker)
+        prefix = f"{index}: " if indexed else ""
+        rows.append(f"{prefix}{who}: {turn.content}")
+    return "\n".join(rows)
+
+
+def choice(values: Sequence[str]) -> Any:
+    """A ``Literal`` over ``values``: the schema then offers the model exactly these options."""
+    return Literal[tuple(dict.fromkeys(values))]

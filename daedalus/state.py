@@ -1,0 +1,190 @@
+"""Graph state: the typed dictionaries LangGraph threads through every node (DESIGN section 3).
+
+Values are the immutable domain models; logs append through id-deduplicating reducers, maps
+merge, counters add. Nothing here holds a live graph, a numpy scalar or a client, so every
+superstep serializes small. ``STATE_TYPES`` lists every class a checkpoint may hold, for the
+checkpoint serializer's allow-list.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, TypedDict
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from daedalus.dialog import Contradiction, DialogMove, GateVerdict, SteeringDecision, SurfaceIssue
+from daedalus.domain import (
+    Atmosphere,
+    CognitiveState,
+    Crowd,
+    Dialog,
+    DialogTurn,
+    Entity,
+    EntityKind,
+    EntityMetadata,
+    EntityProfile,
+    Environment,
+    Expectation,
+    ExposureEvent,
+    ExposureKind,
+    PhysicalState,
+    ProspectiveState,
+    Relationship,
+    ResolutionLevel,
+    TemporalMode,
+    Timepoint,
+)
+from daedalus.fourth_wall import BackLayer, FourthWallContext, FrontLayer, KnowledgeLine, PublicView
+from daedalus.reducers import add_counts, append_unique, merge_map, merge_nested
+from daedalus.scenario import Scenario
+from daedalus.strategy import FidelityPlan
+from daedalus.tensors import TTMTensor
+
+__all__ = [
+    "STATE_TYPES",
+    "DialogState",
+    "GateRecord",
+    "SimState",
+    "ValidationRecord",
+]
+
+
+class ValidationRecord(BaseModel):
+    """A validator finding and what was done about it (M4 enforcement)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    validator: str
+    entity_id: str | None = None
+    timepoint_id: str | None = None
+    message: str
+    action: str = Field(description="repaired | rejected | recorded")
+
+
+class GateRecord(BaseModel):
+    """One quality-gate decision on a dialog turn (kept for the run report)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    turn_index: int
+    speaker: str
+    issues: tuple[SurfaceIssue, ...] = ()
+    details: tuple[str, ...] = ()
+    action: str = Field(description="accepted | replaced | accepted_after_retries")
+
+
+class DialogState(TypedDict, total=False):
+    """State of the dialog subgraph (M11): one conversation at one timepoint.
+
+    The wrapper node fills the inputs from the simulation state; the subgraph writes the turns
+    and the post-dialog outputs, and the wrapper hands only those back to the parent graph.
+    """
+
+    # inputs
+    dialog_id: str
+    timepoint: Timepoint
+    participants: tuple[str, ...]
+    kinds: dict[str, EntityKind]
+    public: PublicView
+    contexts: dict[str, FourthWallContext]
+    baseline: dict[str, CognitiveState]
+    cognitive: dict[str, CognitiveState]
+    tensors: dict[str, TTMTensor]
+    phi: dict[str, float]
+    relationships: dict[str, Relationship]
+    physical: dict[str, PhysicalState]
+    atmosphere: Atmosphere
+    turn_budget: int
+    max_retries: int
+    quality_threshold: float
+    animism: int
+    # the loop
+    turns: list[DialogTurn]
+    decision: SteeringDecision | None
+    feedback: str
+    feedback_rewrite: bool
+    retries: int
+    final_retries: int
+    redo_index: int | None
+    mood: str
+    tension: float
+    ended: bool
+    end_reason: str
+    verdict: GateVerdict | None
+    gate_log: Annotated[list[GateRecord], lambda a, b: [*(a or []), *(b or [])]]
+    mechanisms: Annotated[dict[str, int], add_counts]
+    # post-dialog outputs
+    told: list[ExposureEvent]
+    relationships_after: dict[str, Relationship]
+    contradictions: list[Contradiction]
+    prospection: dict[str, ProspectiveState]
+    cognitive_after: dict[str, CognitiveState]
+    physical_after: dict[str, PhysicalState]
+    atmosphere_after: Atmosphere
+    validation: list[ValidationRecord]
+
+
+class SimState(TypedDict, total=False):
+    """State of a mode graph: the whole simulation of one run (or one branch of it)."""
+
+    scenario: Scenario
+    entities: Annotated[dict[str, Entity], merge_map]
+    timepoints: Annotated[list[Timepoint], append_unique]
+    exposures: Annotated[list[ExposureEvent], append_unique]
+    withheld: Annotated[dict[str, list[str]], merge_map]
+    dialogs: Annotated[list[Dialog], append_unique]
+    relationships: Annotated[dict[str, Relationship], merge_map]
+    cognitive: Annotated[dict[str, CognitiveState], merge_map]
+    physical: Annotated[dict[str, PhysicalState], merge_map]
+    tensors: Annotated[dict[str, TTMTensor], merge_map]
+    prospection: Annotated[dict[str, ProspectiveState], merge_map]
+    environment: Environment
+    atmosphere: Atmosphere
+    crowd: Crowd
+    plan: FidelityPlan | None
+    resolution: Annotated[dict[str, dict[str, ResolutionLevel]], merge_nested]
+    phi: Annotated[dict[str, dict[str, float]], merge_nested]
+    contradictions: Annotated[list[Contradiction], append_unique]
+    validation: Annotated[list[ValidationRecord], append_unique]
+    mechanisms: Annotated[dict[str, int], add_counts]
+    cursor: str | None
+
+
+STATE_TYPES: tuple[type, ...] = (
+    Atmosphere,
+    BackLayer,
+    CognitiveState,
+    Contradiction,
+    Crowd,
+    Dialog,
+    DialogMove,
+    DialogTurn,
+    Entity,
+    EntityKind,
+    EntityMetadata,
+    EntityProfile,
+    Environment,
+    Expectation,
+    ExposureEvent,
+    ExposureKind,
+    FidelityPlan,
+    FourthWallContext,
+    FrontLayer,
+    GateRecord,
+    GateVerdict,
+    KnowledgeLine,
+    PhysicalState,
+    ProspectiveState,
+    PublicView,
+    Relationship,
+    ResolutionLevel,
+    Scenario,
+    SteeringDecision,
+    SurfaceIssue,
+    TTMTensor,
+    TemporalMode,
+    Timepoint,
+    ValidationRecord,
+)
+"""Every class a checkpoint of these states may hold (extended by mode-specific modules)."""

@@ -1,0 +1,282 @@
+"""The dialog subgraph (M11) and the wrapper node that runs it inside a mode graph.
+
+Loop: steering -> character -> quality gate, until the steering agent ends the scene or the turn
+budget is reached (the gate decides which). Then: extraction (M19), relationships (M13) and
+prospection (M15) — the last two in parallel — and the aftermath (M8 bodies, M10 atmosphere).
+
+``dialog_step`` is the node mode graphs use: it builds each speaker's Fourth Wall context from
+the simulation state with knowledge stripped by causal ancestry (M7), runs the subgraph, and
+returns only what the dialog added, so additive keys are never counted twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+
+from daedalus.adprs import band
+from daedalus.aftermath import settle_dialog
+from daedalus.agents.character import character
+from daedalus.agents.extraction import extraction
+from daedalus.agents.prospection import prospection
+from daedalus.agents.quality_gate import after_gate, quality_gate
+from daedalus.agents.relationships import relationships
+from daedalus.agents.steering import steering
+from daedalus.animism import animism_allows
+from daedalus.context import RunContext
+from daedalus.dialog import recursion_limit, turn_budget
+from daedalus.domain import (
+    Atmosphere,
+    CognitiveState,
+    Dialog,
+    Environment,
+    PhysicalState,
+    ResolutionLevel,
+)
+from daedalus.embodied import couple, describe
+from daedalus.fourth_wall import build_context, public_view
+from daedalus.provenance import Provenance
+from daedalus.state import DialogState, SimState
+from daedalus.tensors import TTMTensor, build_baseline_tensor
+
+__all__ = [
+    "build_dialog_graph",
+    "dialog_graph",
+    "dialog_step",
+    "prepare_dialog",
+    "select_participants",
+]
+
+
+def aftermath(state: DialogState) -> dict[str, Any]:
+    """Bodies, minds and the room after the talk (M8, M10); no model call."""
+    participants = state["participants"]
+    minds, bodies, mood = settle_dialog(
+        participants,
+        state.get("turns", []),
+        state.get("baseline", state["cognitive"]),
+        state["cognitive"],
+        state.get("physical", {}),
+        state["atmosphere"],
+        start_tension=state["atmosphere"].tension,
+        final_tension=state.get("tension", state["atmosphere"].tension),
+    )
+    return {
+        "cognitive_after": minds,
+        "physical_after": bodies,
+        "atmosphere_after": mood,
+        "mechanisms": {"M8": 1, "M10": 1},
+    }
+
+
+def build_dialog_graph() -> StateGraph[DialogState, RunContext, DialogState, DialogState]:
+    """The uncompiled dialog subgraph (add nodes or compile it yourself)."""
+    graph = StateGraph(DialogState, context_schema=RunContext)
+    graph.add_node("steering", steering)
+    graph.add_node("character", character)
+    graph.add_node("quality_gate", quality_gate)
+    graph.add_node("extraction", extraction)
+    graph.add_node("relationships", relationships)
+    graph.add_node("prospection", prospection)
+    graph.add_node("aftermath", aftermath)
+    graph.add_edge(START, "steering")
+    graph.add_edge("steering", "character")
+    graph.add_edge("character", "quality_gate")
+    graph.add_conditional_edges(
+        "quality_gate",
+        after_gate,
+        {"steer": "steering", "rewrite": "character", "finish": "extraction"},
+    )
+    graph.add_edge("extraction", "relationships")
+    graph.add_edge("extraction", "prospection")
+    graph.add_edge(["relationships", "prospection"], "aftermath")
+    graph.add_edge("aftermath", END)
+    return graph
+
+
+_COMPILED: CompiledStateGraph[DialogState, RunContext, DialogState, DialogState] | None = None
+
+
+def dialog_graph() -> CompiledStateGraph[DialogState, RunContext, DialogState, DialogState]:
+    """The compiled subgraph (compiled once; it inherits the caller's checkpointer)."""
+    global _COMPILED
+    if _COMPILED is None:
+        _COMPILED = build_dialog_graph().compile()
+    return _COMPILED
+
+
+def select_participants(state: SimState, timepoint_id: str) -> tuple[str, ...]:
+    """Who talks at a timepoint: present, admitted by the animism level (M16), gated in by ADPRS
+    (band DIALOG or above when activations are known), at most ``dialog.participants``.
+
+    Entities gated out spend no model call at this timepoint.
+    """
+    scenario = state["scenario"]
+    timepoint = next(t for t in state["timepoints"] if t.id == timepoint_id)
+    entities = state["entities"]
+    phi = state.get("phi", {})
+    present = [
+        e for e in timepoint.entities_present
+        if e in entities and animism_allows(entities[e].kind, scenario.animism)
+    ]
+    gated = [
+        e for e in present
+        if timepoint_id not in phi.get(e, {})
+        or band(phi[e][timepoint_id]) >= ResolutionLevel.DIALOG
+    ]
+    ranked = sorted(gated, key=lambda e: (-phi.get(e, {}).get(timepoint_id, 1.0), present.index(e)))
+    return tuple(ranked[: scenario.dialog.participants])
+
+
+def _tensor(state: SimState, entity_id: str, knowledge: Sequence[str]) -> TTMTensor:
+    tensor = state.get("tensors", {}).get(entity_id)
+    if tensor is not None:
+        return tensor
+    return build_baseline_tensor(
+        state["entities"][entity_id],
+        state.get("cognitive", {}).get(entity_id, CognitiveState()),
+        state.get("physical", {}).get(entity_id, PhysicalState()),
+        knowledge,
+    )
+
+
+def prepare_dialog(
+    state: SimState,
+    timepoint_id: str,
+    participants: Sequence[str],
+    *,
+    provenance: Provenance | None = None,
+) -> DialogState:
+    """The dialog subgraph's input for ``participants`` at ``timepoint_id``.
+
+    Each speaker's front layer holds exactly ``knowledge_at(speaker, timepoint)`` minus what it
+    withholds — knowledge stripping by causal ancestry (M7).
+    """
+    scenario = state["scenario"]
+    timepoint = next(t for t in state["timepoints"] if t.id == timepoint_id)
+    prov = provenance or Provenance(state["timepoints"], state.get("exposures", []))
+    entities = state["entities"]
+    names = {p: entities[p].name for p in participants}
+    roles = {p: entities[p].role for p in participants}
+    environment = state.get("environment", Environment(location=scenario.scene.location))
+    atmosphere = state.get("atmosphere", Atmosphere(tension=scenario.scene.tension))
+    relationships = {
+        key: rel for key, rel in state.get("relationships", {}).items()
+        if rel.a in participants and rel.b in participants
+    }
+    contexts = {}
+    baseline = {}
+    cognitive = {}
+    tensors = {}
+    phis: dict[str, float] = {}
+    for person in participants:
+        visible = prov.knowledge_at(person, timepoint_id)
+        body = state.get("physical", {}).get(person, PhysicalState())
+        baseline[person] = state.get("cognitive", {}).get(person, CognitiveState())
+        mind = couple(body, baseline[person])  # the body weighs on the mind it speaks from (M8)
+        phi = state.get("phi", {}).get(person, {}).get(timepoint_id)
+        if phi is not None:
+            phis[person] = phi
+        spec = next((s for s in scenario.entities if s.id == person), None)
+        contexts[person] = build_context(
+            speaker=entities[person],
+            timepoint=timepoint,
+            visible=visible,
+            withheld_ids=frozenset(state.get("withheld", {}).get(person, [])),
+            names=names,
+            relationships=relationships,
+            participants=participants,
+            cognitive=mind,
+            physical_description=describe(body),
+            prospect=state.get("prospection", {}).get(person),
+            band=band(phi) if phi is not None else ResolutionLevel.DIALOG,
+            environment=environment,
+            atmosphere=atmosphere,
+            voice_style=spec.voice.style if spec else "",
+            voice_examples=spec.voice.examples if spec else (),
+        )
+        cognitive[person] = mind
+        tensors[person] = _tensor(state, person, [e.information for e in visible])
+    return DialogState(
+        dialog_id=f"dlg-{timepoint_id}",
+        timepoint=timepoint,
+        participants=tuple(participants),
+        kinds={p: entities[p].kind for p in participants},
+        public=public_view(
+            participants=participants, names=names, roles=roles, timepoint=timepoint,
+            environment=environment, atmosphere=atmosphere, goals=scenario.scene.goals,
+            mood=_mood(atmosphere),
+        ),
+        contexts=contexts,
+        baseline=baseline,
+        cognitive=cognitive,
+        tensors=tensors,
+        phi=phis,
+        relationships=relationships,
+        physical={p: state.get("physical", {}).get(p, PhysicalState()) for p in participants},
+        atmosphere=atmosphere,
+        turn_budget=turn_budget(len(participants), atmosphere.tension, scenario.dialog.max_turns),
+        max_retries=scenario.dialog.max_retries,
+        animism=scenario.animism,
+        turns=[],
+        tension=atmosphere.tension,
+    )
+
+
+def _mood(atmosphere: Atmosphere) -> str:
+    if atmosphere.tension >= 0.6:
+        return "strained"
+    return "wary" if atmosphere.valence < 0 else "steady"
+
+
+def dialog_delta(dialog_input: DialogState, result: DialogState) -> dict[str, Any]:
+    """What a finished dialog adds to the simulation state (and nothing it was given)."""
+    timepoint = dialog_input["timepoint"]
+    participants = dialog_input["participants"]
+    dialog = Dialog(
+        id=dialog_input["dialog_id"],
+        timepoint_id=timepoint.id,
+        participants=participants,
+        turns=tuple(result.get("turns", [])),
+    )
+    mechanisms = dict(result.get("mechanisms", {}))
+    mechanisms["M7"] = mechanisms.get("M7", 0) + len(participants)
+    return {
+        "dialogs": [dialog],
+        "exposures": result.get("told", []),
+        "relationships": result.get("relationships_after", {}),
+        "contradictions": result.get("contradictions", []),
+        "prospection": result.get("prospection", {}),
+        "cognitive": result.get("cognitive_after", {}),
+        "physical": result.get("physical_after", {}),
+        "atmosphere": result.get("atmosphere_after", dialog_input["atmosphere"]),
+        "resolution": {p: {timepoint.id: ResolutionLevel.DIALOG} for p in participants},
+        "validation": result.get("validation", []),
+        "mechanisms": mechanisms,
+    }
+
+
+async def run_dialog(
+    state: SimState, timepoint_id: str, participants: Sequence[str], runtime: Runtime[RunContext]
+) -> dict[str, Any]:
+    """Run one dialog at ``timepoint_id`` and return the simulation-state delta."""
+    if len(participants) < 2:
+        return {}
+    dialog_input = prepare_dialog(state, timepoint_id, participants)
+    limit = recursion_limit(dialog_input["turn_budget"], dialog_input["max_retries"])
+    result = await dialog_graph().ainvoke(
+        dialog_input, config={"recursion_limit": limit}, context=runtime.context
+    )
+    return dialog_delta(dialog_input, result)
+
+
+async def dialog_step(state: SimState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Node: the dialog at the current timepoint (``cursor``) among the gated-in entities."""
+    cursor = state.get("cursor")
+    if cursor is None:
+        raise ValueError("dialog_step needs 'cursor' (the current timepoint id) in the state")
+    return await run_dialog(state, cursor, select_participants(state, cursor), runtime)
