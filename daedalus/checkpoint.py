@@ -1,27 +1,46 @@
-"""Checkpointers whose serializer knows Daedalus state types (and only allows those).
+"""Checkpointers whose serializer knows Daedalus state types (and allows only those).
 
-LangGraph's serializer refuses (or warns about) unregistered classes when it reads a checkpoint
-back; these factories register every state type so resumes and branches round-trip cleanly.
+LangGraph's serializer refuses (or warns about) classes it was not told about when it reads a
+checkpoint back. These factories allow every pydantic model and enum defined in a loaded
+``daedalus`` module — import the graphs you run before creating the checkpointer — plus any
+``extra_types`` of your own nodes.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Iterable
+from enum import Enum
 from pathlib import Path
 
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
+from pydantic import BaseModel
 
-from daedalus.state import STATE_TYPES
+__all__ = ["memory_checkpointer", "serializer", "sqlite_checkpointer", "state_types"]
 
-__all__ = ["memory_checkpointer", "serializer", "sqlite_checkpointer"]
+
+def state_types() -> set[tuple[str, str]]:
+    """(module, class) of every pydantic model and enum in the loaded ``daedalus`` modules."""
+    found: set[tuple[str, str]] = set()
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == "daedalus" or name.startswith("daedalus.")):
+            continue
+        for value in list(vars(module).values()):
+            if (
+                isinstance(value, type)
+                and issubclass(value, BaseModel | Enum)
+                and value.__module__ == name
+            ):
+                found.add((name, value.__name__))
+    return found
 
 
 def serializer(extra_types: Iterable[type] = ()) -> JsonPlusSerializer:
-    """A checkpoint serializer allowing exactly the Daedalus state types (plus ``extra_types``)."""
-    allowed = {(cls.__module__, cls.__name__) for cls in (*STATE_TYPES, *extra_types)}
+    """A checkpoint serializer allowing the Daedalus state types plus ``extra_types``."""
+    allowed = state_types() | {(cls.__module__, cls.__name__) for cls in extra_types}
     return JsonPlusSerializer(allowed_msgpack_modules=sorted(allowed))
 
 

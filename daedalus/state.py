@@ -2,8 +2,8 @@
 
 Values are the immutable domain models; logs append through id-deduplicating reducers, maps
 merge, counters add. Nothing here holds a live graph, a numpy scalar or a client, so every
-superstep serializes small. ``STATE_TYPES`` lists every class a checkpoint may hold, for the
-checkpoint serializer's allow-list.
+superstep serializes small. Mode graphs extend ``SimState`` with
+their own keys (a ``TypedDict`` subclass); the shared pieces read and write only these.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from daedalus.dialog import Contradiction, DialogMove, GateVerdict, SteeringDecision, SurfaceIssue
+from daedalus.dialog import Contradiction, GateVerdict, SteeringDecision, SurfaceIssue
 from daedalus.domain import (
     Atmosphere,
     CognitiveState,
@@ -21,27 +21,21 @@ from daedalus.domain import (
     DialogTurn,
     Entity,
     EntityKind,
-    EntityMetadata,
-    EntityProfile,
     Environment,
-    Expectation,
     ExposureEvent,
-    ExposureKind,
     PhysicalState,
     ProspectiveState,
     Relationship,
     ResolutionLevel,
-    TemporalMode,
     Timepoint,
 )
-from daedalus.fourth_wall import BackLayer, FourthWallContext, FrontLayer, KnowledgeLine, PublicView
+from daedalus.fourth_wall import FourthWallContext, PublicView
 from daedalus.reducers import add_counts, append_unique, merge_map, merge_nested
 from daedalus.scenario import Scenario
 from daedalus.strategy import FidelityPlan
-from daedalus.tensors import TTMTensor
+from daedalus.tensors import CompressedTensor, FittedCompression, TTMTensor
 
 __all__ = [
-    "STATE_TYPES",
     "DialogState",
     "GateRecord",
     "SimState",
@@ -126,7 +120,12 @@ class DialogState(TypedDict, total=False):
 
 
 class SimState(TypedDict, total=False):
-    """State of a mode graph: the whole simulation of one run (or one branch of it)."""
+    """State of a mode graph: the whole simulation of one run (or one branch of it).
+
+    ``cursor`` is the timepoint being simulated; ``participants`` maps a timepoint to the
+    entities gated into its dialog; ``resolution`` is the level actually used per entity and
+    timepoint, ``phi`` the ADPRS activation predicted for it.
+    """
 
     scenario: Scenario
     entities: Annotated[dict[str, Entity], merge_map]
@@ -138,6 +137,8 @@ class SimState(TypedDict, total=False):
     cognitive: Annotated[dict[str, CognitiveState], merge_map]
     physical: Annotated[dict[str, PhysicalState], merge_map]
     tensors: Annotated[dict[str, TTMTensor], merge_map]
+    compression: FittedCompression | None
+    compressed: Annotated[dict[str, CompressedTensor], merge_map]
     prospection: Annotated[dict[str, ProspectiveState], merge_map]
     environment: Environment
     atmosphere: Atmosphere
@@ -145,46 +146,8 @@ class SimState(TypedDict, total=False):
     plan: FidelityPlan | None
     resolution: Annotated[dict[str, dict[str, ResolutionLevel]], merge_nested]
     phi: Annotated[dict[str, dict[str, float]], merge_nested]
+    participants: Annotated[dict[str, list[str]], merge_map]
     contradictions: Annotated[list[Contradiction], append_unique]
     validation: Annotated[list[ValidationRecord], append_unique]
     mechanisms: Annotated[dict[str, int], add_counts]
     cursor: str | None
-
-
-STATE_TYPES: tuple[type, ...] = (
-    Atmosphere,
-    BackLayer,
-    CognitiveState,
-    Contradiction,
-    Crowd,
-    Dialog,
-    DialogMove,
-    DialogTurn,
-    Entity,
-    EntityKind,
-    EntityMetadata,
-    EntityProfile,
-    Environment,
-    Expectation,
-    ExposureEvent,
-    ExposureKind,
-    FidelityPlan,
-    FourthWallContext,
-    FrontLayer,
-    GateRecord,
-    GateVerdict,
-    KnowledgeLine,
-    PhysicalState,
-    ProspectiveState,
-    PublicView,
-    Relationship,
-    ResolutionLevel,
-    Scenario,
-    SteeringDecision,
-    SurfaceIssue,
-    TTMTensor,
-    TemporalMode,
-    Timepoint,
-    ValidationRecord,
-)
-"""Every class a checkpoint of these states may hold (extended by mode-specific modules)."""

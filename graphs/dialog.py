@@ -275,8 +275,13 @@ async def run_dialog(
 
 
 async def dialog_step(state: SimState, runtime: Runtime[RunContext]) -> dict[str, Any]:
-    """Node: the dialog at the current timepoint (``cursor``) among the gated-in entities."""
+    """Node: the dialog at the current timepoint (``cursor``) among the gated-in entities.
+
+    Uses ``participants[cursor]`` when a gating node recorded it, else ``select_participants``.
+    """
     cursor = state.get("cursor")
     if cursor is None:
         raise ValueError("dialog_step needs 'cursor' (the current timepoint id) in the state")
-    return await run_dialog(state, cursor, select_participants(state, cursor), runtime)
+    chosen = state.get("participants", {}).get(cursor)
+    people = tuple(chosen) if chosen is not None else select_participants(state, cursor)
+    return await run_dialog(state, cursor, people, runtime)
