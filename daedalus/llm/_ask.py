@@ -26,7 +26,13 @@ from daedalus.errors import (
     OutOfCreditError,
 )
 from daedalus.llm._money import sum_dollars
-from daedalus.llm._retry import FailureKind, RetryPolicy, classify, describe
+from daedalus.llm._retry import (
+    FailureKind,
+    RetryPolicy,
+    blocked_by_guard,
+    classify,
+    describe,
+)
 from daedalus.llm._routed import RoutedModel, Usage
 from daedalus.llm._structured import (
     InvalidOutput,
@@ -126,6 +132,9 @@ class ModelAsker:
             except BudgetExceededError:
                 raise
             except Exception as exc:
+                blocked = blocked_by_guard(exc)
+                if blocked is not None:
+                    raise blocked from None
                 kind = classify(exc)
                 if kind is FailureKind.OUT_OF_CREDIT:
                     raise OutOfCreditError(

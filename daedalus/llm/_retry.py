@@ -17,6 +17,8 @@ from typing import Any
 import httpx
 import openai
 
+from daedalus.errors import NetworkBlockedError
+
 __all__ = [
     "FailureKind",
     "ProviderError",
@@ -71,8 +73,27 @@ def status_of(exc: BaseException) -> int | None:
     return None
 
 
+def blocked_by_guard(exc: BaseException) -> NetworkBlockedError | None:
+    """The network guard's error when it caused ``exc`` (clients wrap it): never retried."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, NetworkBlockedError):
+            return current
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return None
+
+
 def classify(exc: BaseException) -> FailureKind:
     """Whether a failed request is retried, skipped to the next model, or final."""
+    if blocked_by_guard(exc) is not None:
+        return FailureKind.UNKNOWN  # a test reached for the network: final, never retried
     status = status_of(exc)
     if status is not None:
         if status == 402:

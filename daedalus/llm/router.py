@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any, Protocol, TypeVar, cast, overload
+from typing import Any, TypeVar, cast
 from urllib.parse import urlparse
 
 import httpx
@@ -55,25 +55,6 @@ _log = structlog.get_logger("daedalus.llm")
 _OPENROUTER_ONLY = ("api_key", "base_url", "registry", "http_client", "http_async_client")
 
 
-class _OfflineFactory(Protocol):
-    def __call__(self, *, seed: int = 0, latency: float = 0.0, **kw: Any) -> Router: ...
-
-
-class _OfflineMember:
-    """``Router.offline(...)`` builds an offline router; ``router.offline`` says if it is one."""
-
-    @overload
-    def __get__(self, obj: None, owner: type[Router]) -> _OfflineFactory: ...
-
-    @overload
-    def __get__(self, obj: Router, owner: type[Router]) -> bool: ...
-
-    def __get__(self, obj: Router | None, owner: type[Router]) -> _OfflineFactory | bool:
-        if obj is None:
-            return owner._build_offline
-        return obj._is_offline
-
-
 class Router:
     """Routes every model call of a run; see the module docstring for what a call goes through.
 
@@ -85,11 +66,9 @@ class Router:
     ``max_reasks`` (per model, default 2), ``clock`` (monotonic seconds, for latency) and
     ``sleep`` (the async sleep used between retries).
 
-    On an instance, ``router.offline`` is ``True`` when its calls go to the offline model, so
-    results can be labelled; on the class, ``Router.offline(...)`` builds such a router.
+    ``router.is_offline`` is ``True`` when its calls go to the offline model, so results can be
+    labelled as such.
     """
-
-    offline = _OfflineMember()
 
     def __init__(
         self,
@@ -236,8 +215,13 @@ class Router:
 
     # -- constructors --------------------------------------------------------------------
 
+    @property
+    def is_offline(self) -> bool:
+        """True when this router's calls go to the offline model."""
+        return self._is_offline
+
     @classmethod
-    def _build_offline(cls, *, seed: int = 0, latency: float = 0.0, **kw: Any) -> Router:
+    def offline(cls, *, seed: int = 0, latency: float = 0.0, **kw: Any) -> Router:
         """A router whose every call goes to ``OfflineChatModel(seed, latency)`` (id "offline").
 
         No registry, no network, no cost; ``seed`` also seeds the router (cache key, requests).
@@ -355,7 +339,7 @@ class Router:
                 )
             for name in _OPENROUTER_ONLY:
                 kw.pop(name, None)
-            return cls._build_offline(**kw)
+            return cls.offline(**kw)
         if not has_key:
             raise ConfigError(
                 f"model {model!r} needs OPENROUTER_API_KEY; set it, or use model='offline'"

@@ -107,8 +107,8 @@ async def _no_sleep(_seconds: float) -> None:
 
 def test_offline_is_a_constructor_on_the_class_and_a_flag_on_the_router():
     router = Router.offline(seed=5)
-    assert router.offline is True
-    assert Router.for_chat_model(fake()).offline is False
+    assert router.is_offline is True
+    assert Router.for_chat_model(fake()).is_offline is False
     text = router.complete(node="n", action=GENERAL, messages=[HumanMessage("Name a river.")])
     verdict = router.structured(
         node="n", action=ActionType.VALIDATION, schema=Verdict, messages=[HumanMessage("Ok?")]
@@ -424,7 +424,7 @@ def test_from_env_without_a_key_is_offline_and_says_how_to_switch(monkeypatch):
     monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
     with structlog.testing.capture_logs() as logs:
         router = Router.from_env(http_client=None, preference="cost")
-    assert router.offline is True
+    assert router.is_offline is True
     assert len(logs) == 1 and "OPENROUTER_API_KEY" in logs[0]["event"]
     with pytest.raises(ConfigError, match="OPENROUTER_API_KEY"):
         Router.from_env(model="acme/alpha")
@@ -434,9 +434,9 @@ def test_from_env_with_a_key_routes_through_the_registry(monkeypatch):
     monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-v1-test")
     registry = ModelRegistry([_profile(id="acme/only")])
     router = Router.from_env(registry=registry)
-    assert router.offline is False
+    assert router.is_offline is False
     assert router.chain_for(ActionType.VALIDATION) == ["acme/only"]
-    assert Router.from_env(model="offline").offline is True
+    assert Router.from_env(model="offline").is_offline is True
 
 
 def test_preference_by_name():
@@ -458,3 +458,27 @@ def test_preference_by_name():
 def test_bad_options_are_config_errors(option, value):
     with pytest.raises(ConfigError, match=option):
         Router.for_chat_model(fake(), **{option: value})
+
+
+def test_a_blocked_network_call_fails_at_once_without_retries():
+    import asyncio
+
+    import httpx
+    from langchain_core.messages import HumanMessage
+
+    from daedalus.errors import NetworkBlockedError
+    from daedalus.llm.actions import ActionType
+    from daedalus.llm.router import Router
+
+    waits = []
+
+    async def sleep(seconds):
+        waits.append(seconds)
+
+    router = Router.openrouter(
+        api_key="sk-test-key", base_url="https://203.0.113.9/api/v1", model="deepseek/deepseek-chat",
+        http_async_client=httpx.AsyncClient(), sleep=sleep,
+    )
+    with pytest.raises(NetworkBlockedError):
+        asyncio.run(router.acomplete(node="n", action=ActionType.GENERAL, messages=[HumanMessage("hi")]))
+    assert waits == []
