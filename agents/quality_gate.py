@@ -2,9 +2,11 @@
 
 A turn that fails the surface checks is *replaced*: it is dropped and the beat is played again
 (re-steered for speaker-order problems, rewritten for content problems) until ``max_retries``
-is spent, after which it is accepted and the finding kept in ``gate_log``. When the dialog ends
-— by the steering agent's choice or because the turn budget is reached — one model call judges
-the whole conversation; a failing verdict rewrites the weakest turn in place, once.
+is spent, after which it is accepted and the finding kept in ``gate_log`` — except a line that
+says a withheld secret aloud, which is withdrawn (the speaker stays silent) rather than
+accepted. When the dialog ends — by the steering agent's choice or because the turn budget is
+reached — one model call judges the whole conversation; a failing verdict rewrites the weakest
+turn in place, once.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from pydantic import Field, create_model
 
 from daedalus.agents._common import SILENT, render, transcript
 from daedalus.context import RunContext
-from daedalus.dialog import GateVerdict, SteeringDecision, surface_check
+from daedalus.dialog import (
+    GateVerdict,
+    SteeringDecision,
+    SurfaceIssue,
+    SurfaceReport,
+    surface_check,
+)
 from daedalus.llm.actions import ActionType
 from daedalus.llm.params import SamplingParams
 from daedalus.state import DialogState, GateRecord
@@ -29,6 +37,8 @@ MAX_FINAL_RETRIES = 1
 _PARAMS = SamplingParams(temperature=0.2, max_tokens=400)
 
 Route = Literal["steer", "rewrite", "finish"]
+
+_WITHDRAWN = {"content": SILENT, "knowledge_references": (), "emotional_tone": "withdrawn"}
 
 
 def verdict_schema(turn_count: int) -> type[GateVerdict]:
@@ -87,26 +97,37 @@ async def quality_gate(state: DialogState, runtime: Runtime[RunContext]) -> dict
     if state.get("redo_index") is not None:
         return {**update, **await _finish(state, runtime, turns)}
     latest = turns[-1]
-    index = len(turns) - 1
-    if latest.content != SILENT:
-        report = surface_check(turns, state["participants"], _withheld_texts(state))
-        if not report.passed:
-            retries = state.get("retries", 0)
-            if retries < state["max_retries"]:
-                needs_beat = any(issue.needs_new_beat for issue in report.issues)
-                return {
-                    **update,
-                    "turns": turns[:-1],
-                    "retries": retries + 1,
-                    "feedback": "; ".join(report.details),
-                    "feedback_rewrite": not needs_beat,
-                    "gate_log": [GateRecord(turn_index=index, speaker=latest.speaker,
-                                            issues=report.issues, details=report.details,
-                                            action="replaced")],
-                }
-            update["gate_log"] = [GateRecord(turn_index=index, speaker=latest.speaker,
-                                             issues=report.issues, details=report.details,
-                                             action="accepted_after_retries")]
+    report = (
+        surface_check(turns, state["participants"], _withheld_texts(state))
+        if latest.content != SILENT
+        else SurfaceReport()
+    )
+    if not report.passed:
+        record = GateRecord(
+            turn_index=len(turns) - 1,
+            speaker=latest.speaker,
+            issues=report.issues,
+            details=report.details,
+            action="replaced",
+        )
+        retries = state.get("retries", 0)
+        if retries < state["max_retries"]:
+            return {
+                **update,
+                "turns": turns[:-1],
+                "retries": retries + 1,
+                "feedback": "; ".join(report.details),
+                "feedback_rewrite": not any(i.needs_new_beat for i in report.issues),
+                "gate_log": [record],
+            }
+        if SurfaceIssue.WITHHELD_LEAK in report.issues:
+            # A secret is never let through: the line is withdrawn and the speaker says nothing.
+            turns[-1] = latest.model_copy(update=_WITHDRAWN)
+            update["turns"] = turns
+            record = record.model_copy(update={"action": "withdrawn"})
+        else:
+            record = record.model_copy(update={"action": "accepted_after_retries"})
+        update["gate_log"] = [record]
     update.update({"retries": 0, "feedback": ""})
     if decision.end or len(turns) >= state["turn_budget"]:
         reason = "steering ended the scene" if decision.end else "turn budget reached"

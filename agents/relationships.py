@@ -1,8 +1,10 @@
 """Relationship update and contradiction detection after a dialog (M13).
 
 One model call reads the transcript: trust and alignment shifts per pair, and pairs of turns by
-different speakers that cannot both be true. Counted facts (exchanges, shared knowledge) come
-from ``daedalus.relations`` without a model.
+different speakers that cannot both be true. The node returns the judged shifts; the dialog's
+aftermath applies them together with the counted facts (exchanges, shared knowledge from the
+extracted exposures) through ``daedalus.relations.apply_dialog``, so this call can run in
+parallel with extraction.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from daedalus.context import RunContext
 from daedalus.dialog import Contradiction
 from daedalus.llm.actions import ActionType
 from daedalus.llm.params import SamplingParams
-from daedalus.relations import apply_dialog, pairs_of
+from daedalus.relations import pairs_of
 from daedalus.state import DialogState
 
 __all__ = ["ACTION", "NODE", "relationships", "relationships_schema"]
@@ -56,7 +58,7 @@ async def relationships(state: DialogState, runtime: Runtime[RunContext]) -> dic
     participants = state["participants"]
     pairs = pairs_of(participants)
     if not pairs or not any(t.content != SILENT for t in turns):
-        return {"relationships_after": {}, "contradictions": [], "mechanisms": {"M13": 1}}
+        return {"relationship_deltas": {}, "contradictions": [], "mechanisms": {"M13": 1}}
     view = state["public"]
     listing = "\n".join(
         f"- {key} ({view.names[key.split('|')[0]]} and {view.names[key.split('|')[1]]})"
@@ -75,9 +77,6 @@ async def relationships(state: DialogState, runtime: Runtime[RunContext]) -> dic
     )
     reading = answer.model_dump()
     deltas = {p["pair"]: (p["trust_delta"], p["alignment_delta"]) for p in reading["pairs"]}
-    updated = apply_dialog(
-        state.get("relationships", {}), participants, turns, state.get("told", []), deltas
-    )
     contradictions = []
     for item in reading["contradictions"]:
         first, second = sorted((item["first_turn"], item["second_turn"]))
@@ -97,4 +96,4 @@ async def relationships(state: DialogState, runtime: Runtime[RunContext]) -> dic
             )
         )
     unique = list({c.id: c for c in contradictions}.values())
-    return {"relationships_after": updated, "contradictions": unique, "mechanisms": {"M13": 1}}
+    return {"relationship_deltas": deltas, "contradictions": unique, "mechanisms": {"M13": 1}}

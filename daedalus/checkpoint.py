@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from enum import Enum
 from pathlib import Path
 
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from pydantic import BaseModel
 
-__all__ = ["memory_checkpointer", "serializer", "sqlite_checkpointer", "state_types"]
+__all__ = [
+    "async_sqlite_checkpointer",
+    "memory_checkpointer",
+    "serializer",
+    "sqlite_checkpointer",
+    "state_types",
+]
 
 
 def state_types() -> set[tuple[str, str]]:
@@ -54,3 +62,21 @@ def sqlite_checkpointer(path: str | Path, extra_types: Iterable[type] = ()) -> S
     conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30.0)
     conn.execute("PRAGMA journal_mode=WAL")
     return SqliteSaver(conn, serde=serializer(extra_types))
+
+
+@asynccontextmanager
+async def async_sqlite_checkpointer(
+    path: str | Path, extra_types: Iterable[type] = ()
+) -> AsyncIterator[AsyncSqliteSaver]:
+    """A SQLite checkpointer for graphs run with ``ainvoke``/``astream`` (async nodes).
+
+    Use as ``async with async_sqlite_checkpointer(path) as saver:`` inside the event loop that
+    runs the graph; the connection closes when the block ends.
+    """
+    import aiosqlite
+
+    async with aiosqlite.connect(str(path), timeout=30.0) as conn:
+        await conn.execute("PRAGMA journal_mode=WAL")
+        saver = AsyncSqliteSaver(conn, serde=serializer(extra_types))
+        await saver.setup()
+        yield saver

@@ -65,7 +65,7 @@ class GateRecord(BaseModel):
     speaker: str
     issues: tuple[SurfaceIssue, ...] = ()
     details: tuple[str, ...] = ()
-    action: str = Field(description="accepted | replaced | accepted_after_retries")
+    action: str = Field(description="replaced | accepted_after_retries | withdrawn")
 
 
 class DialogState(TypedDict, total=False):
@@ -110,6 +110,7 @@ class DialogState(TypedDict, total=False):
     mechanisms: Annotated[dict[str, int], add_counts]
     # post-dialog outputs
     told: list[ExposureEvent]
+    relationship_deltas: dict[str, tuple[float, float]]
     relationships_after: dict[str, Relationship]
     contradictions: list[Contradiction]
     prospection: dict[str, ProspectiveState]

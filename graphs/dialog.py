@@ -1,8 +1,9 @@
 """The dialog subgraph (M11) and the wrapper node that runs it inside a mode graph.
 
 Loop: steering -> character -> quality gate, until the steering agent ends the scene or the turn
-budget is reached (the gate decides which). Then: extraction (M19), relationships (M13) and
-prospection (M15) — the last two in parallel — and the aftermath (M8 bodies, M10 atmosphere).
+budget is reached (the gate decides which). Then, in parallel: extraction (M19), relationships
+(M13) and prospection (M15); then the aftermath applies them (M13 relationship values, M8 bodies,
+M10 atmosphere).
 
 ``dialog_step`` is the node mode graphs use: it builds each speaker's Fourth Wall context from
 the simulation state with knowledge stripped by causal ancestry (M7), runs the subgraph, and
@@ -40,6 +41,7 @@ from daedalus.domain import (
 from daedalus.embodied import couple, describe
 from daedalus.fourth_wall import build_context, public_view
 from daedalus.provenance import Provenance
+from daedalus.relations import apply_dialog
 from daedalus.state import DialogState, SimState
 from daedalus.tensors import TTMTensor, build_baseline_tensor
 
@@ -53,8 +55,16 @@ __all__ = [
 
 
 def aftermath(state: DialogState) -> dict[str, Any]:
-    """Bodies, minds and the room after the talk (M8, M10); no model call."""
+    """Relationships (M13 shifts plus counted exchanges and shared knowledge), bodies, minds and
+    the room (M8, M10) after the talk; no model call."""
     participants = state["participants"]
+    relationships = apply_dialog(
+        state.get("relationships", {}),
+        participants,
+        state.get("turns", []),
+        state.get("told", []),
+        state.get("relationship_deltas", {}),
+    )
     minds, bodies, mood = settle_dialog(
         participants,
         state.get("turns", []),
@@ -66,11 +76,23 @@ def aftermath(state: DialogState) -> dict[str, Any]:
         final_tension=state.get("tension", state["atmosphere"].tension),
     )
     return {
+        "relationships_after": relationships,
         "cognitive_after": minds,
         "physical_after": bodies,
         "atmosphere_after": mood,
         "mechanisms": {"M8": 1, "M10": 1},
     }
+
+
+_FINISH = ["extraction", "relationships", "prospection"]
+
+
+def _after_gate(state: DialogState) -> str | list[str]:
+    """Next node(s) after the gate; a finished dialog fans out to the three readers."""
+    route = after_gate(state)
+    if route == "finish":
+        return _FINISH
+    return "steering" if route == "steer" else "character"
 
 
 def build_dialog_graph() -> StateGraph[DialogState, RunContext, DialogState, DialogState]:
@@ -88,12 +110,10 @@ def build_dialog_graph() -> StateGraph[DialogState, RunContext, DialogState, Dia
     graph.add_edge("character", "quality_gate")
     graph.add_conditional_edges(
         "quality_gate",
-        after_gate,
-        {"steer": "steering", "rewrite": "character", "finish": "extraction"},
+        _after_gate,
+        ["steering", "character", "extraction", "relationships", "prospection"],
     )
-    graph.add_edge("extraction", "relationships")
-    graph.add_edge("extraction", "prospection")
-    graph.add_edge(["relationships", "prospection"], "aftermath")
+    graph.add_edge(["extraction", "relationships", "prospection"], "aftermath")
     graph.add_edge("aftermath", END)
     return graph
 
