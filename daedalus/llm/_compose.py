@@ -33,7 +33,12 @@ class Writer:
     def __init__(self, material: Material) -> None:
         self.material = material
         self._passages = material.passages
-        self._weights = [1.0 + 2.0 * material.relevance(p) for p in self._passages]
+        # Listed facts and quoted lines are what a prompt offers to draw on: they weigh most.
+        listed = set(material.bullets) | set(material.quotes)
+        self._weights = [
+            (1.0 + 2.0 * material.relevance(p)) * (4.0 if p in listed else 1.0)
+            for p in self._passages
+        ]
 
     def passage(self, dice: Dice, sentences: int = 1) -> str:
         """``sentences`` sentences recombined from the material, relevant ones first.

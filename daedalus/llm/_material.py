@@ -47,6 +47,12 @@ _INSTRUCTION = re.compile(
     r"must|write (?:the|a|one)|field|fields)\b",
     re.IGNORECASE,
 )
+_IMPERATIVE = re.compile(
+    r"^(?:now\s+|then\s+|please\s+)?(?:write|speak|say|choose|answer|use|name|give|set|score|"
+    r"skip|base|let|avoid|describe|narrate|rewrite|list|pick|decide|judge|read|cite|keep|add)\b",
+    re.IGNORECASE,
+)
+_ASIDE = re.compile(r"^\(.*\)\.?$")
 _LEADING_ID = re.compile(r"^\[[A-Za-z0-9_.:-]+\]\s*")
 _LABELLED = re.compile(r"^[A-Za-z0-9_.:-]+\s*\(([^,)]+)[^)]*\):\s*(?=[a-z])")
 _SLUG_LABEL = re.compile(r"^([a-z][a-z0-9]*(?:_[a-z0-9]+)*):\s+(?=[a-z])")
@@ -120,7 +126,8 @@ def gather_material(messages: Sequence[BaseMessage]) -> Material:
     instructions: list[str] = []
     quotes: list[str] = []
     for text in texts:
-        quotes.extend(q.strip().rstrip(",;:").strip() for q in _QUOTED.findall(text))
+        quoted = (q.strip().rstrip(",;:").strip() for q in _QUOTED.findall(text))
+        quotes.extend(q for q in quoted if len(q.split()) >= 3)  # single quoted words are examples
         for block in _blocks(text, bullets, instructions):
             for sentence in _split_sentences(block):
                 # the question being asked is the prompt, not material to answer with
@@ -143,6 +150,14 @@ def gather_material(messages: Sequence[BaseMessage]) -> Material:
 
 
 def _file(piece: str, content: list[str], instructions: list[str]) -> None:
+    bare = piece.strip()
+    if bare.endswith(":"):
+        return  # a heading introducing what follows, not content
+    if _INSTRUCTION.search(piece) or _IMPERATIVE.match(piece) or _ASIDE.match(bare):
+        # addressed to the model ("Your beat: ...", "Now speak as ...", "(nothing yet)")
+        if _MIN_WORDS <= len(piece.split()) <= _MAX_WORDS:
+            instructions.append(piece)
+        return
     label = _LABEL.match(piece)
     if label and len(piece[label.end() :].split()) >= _MIN_WORDS:
         piece = piece[label.end() :]  # "Scene: the hall..." -> "the hall..."
