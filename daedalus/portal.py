@@ -80,7 +80,7 @@ from daedalus._portal_search import (
     judge_round,
     open_round,
 )
-from daedalus.domain import ExposureEvent, ExposureKind, Timepoint
+from daedalus.domain import Entity, ExposureEvent, ExposureKind, Timepoint
 from daedalus.errors import ConfigError
 from daedalus.scenario import PortalSection, Scenario
 
@@ -113,6 +113,7 @@ __all__ = [
     "apply_decision",
     "backward_chain",
     "candidate_ids",
+    "cast_of",
     "chain_timepoints",
     "decide",
     "detect_pivots",
@@ -162,6 +163,14 @@ def chain_timepoints(record: PortalRecord, entity_ids: Sequence[str]) -> tuple[T
             )
         )
     return tuple(timepoints)
+
+
+def cast_of(entities: Mapping[str, Entity]) -> dict[str, str]:
+    """How prompts name each entity: ``"Name, role"`` (or the name alone), by entity id."""
+    return {
+        entity_id: f"{entity.name}, {entity.role}" if entity.role else entity.name
+        for entity_id, entity in entities.items()
+    }
 
 
 def backward_chain(record: PortalRecord) -> tuple[str, ...]:

@@ -1,0 +1,164 @@
+"""PORTAL candidate generator (M17): one call proposes N antecedents for the pending slot.
+
+The prompt names the moment, its established neighbours (the consequent it must lead to, the
+antecedent it must follow from on the early end of an oscillating search), and, on a
+re-proposal, the judge's feedback and the events not to repeat. Each answer becomes a numbered
+``PortalCandidate`` in a new round of the search record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, Field, create_model
+
+from daedalus.agents._common import choice, render
+from daedalus.context import RunContext
+from daedalus.llm.actions import ActionType
+from daedalus.llm.params import SamplingParams
+from daedalus.portal import (
+    PortalRecord,
+    PortalState,
+    ProposalRound,
+    RoundReason,
+    add_round,
+    cast_of,
+    new_candidates,
+    open_round,
+)
+from daedalus.scenario import Scenario
+
+__all__ = [
+    "ACTION",
+    "NODE",
+    "build_candidates_messages",
+    "candidates_schema",
+    "cast_lines",
+    "portal_candidates",
+    "portal_cast",
+    "round_context",
+    "setting_of",
+]
+
+NODE = "portal_candidates"
+ACTION = ActionType.PORTAL_BACKWARD_REASONING
+_TOKENS_PER_CANDIDATE = 160
+_EXCLUDED_CHARS = 160
+
+
+def candidates_schema(count: int, entity_ids: tuple[str, ...]) -> type[BaseModel]:
+    """Exactly ``count`` drafts whose entity lists can only name ``entity_ids``."""
+    people: Any = list[choice(entity_ids)]  # type: ignore[misc]
+    draft = create_model(
+        "CandidateDraft",
+        description=(str, Field(min_length=8, max_length=400)),
+        entities=(people, Field(min_length=1, max_length=len(entity_ids))),
+        importance=(float, Field(ge=0.0, le=1.0)),
+        rationale=(str, Field(min_length=1, max_length=400)),
+    )
+    return create_model(
+        "CandidateDrafts",
+        candidates=(list[draft], Field(min_length=count, max_length=count)),
+    )
+
+
+def setting_of(scenario: Scenario) -> str:
+    """The scenario in one line: its name and description."""
+    return f"{scenario.name}: {scenario.description}"
+
+
+def portal_cast(state: PortalState) -> dict[str, str]:
+    """Who may appear in candidates: the simulated entities, else the scenario's roster."""
+    entities = state.get("entities") or {}
+    if entities:
+        return cast_of(entities)
+    return {
+        spec.id: f"{spec.name}, {spec.role}" if spec.role else spec.name
+        for spec in state["scenario"].entities
+    }
+
+
+def cast_lines(cast: Mapping[str, str]) -> str:
+    """``- Name, role (id x)`` rows."""
+    return "\n".join(f"- {label} (id {entity_id})" for entity_id, label in cast.items())
+
+
+def round_context(proposal: ProposalRound) -> str:
+    """What the moment must connect to: origin note, antecedent, consequent or the far target."""
+    rows = []
+    if proposal.slot == 0:
+        rows.append("This is the origin of the timeline: it must fit the scenario's start.")
+    if proposal.antecedent is not None:
+        rows.append(
+            f"What came just before ({proposal.antecedent.time:%Y-%m-%d}): "
+            f"{proposal.antecedent.description}\nThe event must follow from it."
+        )
+    if proposal.consequent is not None:
+        rows.append(
+            f"What follows next ({proposal.consequent.time:%Y-%m-%d}): "
+            f"{proposal.consequent.description}\nThe event must help bring it about."
+        )
+    else:
+        rows.append(
+            f"Where the chain must eventually arrive ({proposal.target.time:%Y-%m-%d}): "
+            f"{proposal.target.description}"
+        )
+    return "\n".join(rows)
+
+
+def _feedback(record: PortalRecord, proposal: ProposalRound) -> str:
+    if proposal.reason is RoundReason.INITIAL:
+        return ""
+    if proposal.reason is RoundReason.FEEDBACK:
+        return (
+            "\nEarlier proposals for this moment fell short of the judge's threshold:\n"
+            f"{proposal.feedback}\nPropose different events; do not repeat those.\n"
+        )
+    step = record.step(proposal.slot)
+    described = {c.id: c.description for r in step.rounds for c in r.candidates}
+    avoid = "\n".join(
+        f"- {described[i][:_EXCLUDED_CHARS]}" for i in proposal.excluded if i in described
+    )
+    return f"\n{proposal.feedback}\nDo not repeat these earlier proposals:\n{avoid}\n"
+
+
+def build_candidates_messages(
+    record: PortalRecord, proposal: ProposalRound, scenario: Scenario, cast: Mapping[str, str]
+) -> list[BaseMessage]:
+    """The proposal prompt for ``proposal`` (a frame from ``open_round``)."""
+    return render(
+        "portal_candidates",
+        setting=setting_of(scenario),
+        cast=cast_lines(cast),
+        when=f"{proposal.time:%Y-%m-%d}",
+        context=round_context(proposal),
+        feedback=_feedback(record, proposal),
+        count=record.candidates,
+    )
+
+
+async def portal_candidates(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Propose ``portal.candidates`` antecedents for the pending slot; adds a round to the
+    record (and clears what was pending)."""
+    record = state["portal"]
+    scenario = state["scenario"]
+    cast = portal_cast(state)
+    frame = open_round(record)
+    answer = await runtime.context.router.astructured(
+        node=NODE,
+        action=ACTION,
+        schema=candidates_schema(record.candidates, tuple(cast)),
+        messages=build_candidates_messages(record, frame, scenario, cast),
+        params=SamplingParams(
+            temperature=0.9, max_tokens=_TOKENS_PER_CANDIDATE * record.candidates + 100
+        ),
+    )
+    drafts = [
+        (d["description"], d["entities"], d["importance"], d["rationale"])
+        for d in answer.model_dump()["candidates"]
+    ]
+    updated = add_round(record, new_candidates(frame, drafts))
+    return {"portal": updated, "mechanisms": {"M17": 1}}

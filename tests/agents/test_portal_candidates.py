@@ -1,0 +1,163 @@
+import asyncio
+
+import pytest
+from langgraph.runtime import Runtime
+
+from daedalus.agents.portal_candidates import (
+    ACTION,
+    NODE,
+    candidates_schema,
+    portal_candidates,
+)
+from daedalus.context import RunContext
+from daedalus.llm.actions import ActionType
+from daedalus.portal import CriterionScores as Scores
+from daedalus.portal import (
+    ForwardTrial,
+    RoundReason,
+    Side,
+    apply_decision,
+    decide,
+    judge_round,
+    start_record,
+)
+from daedalus.scenario import Scenario
+from daedalus.testing import ScriptedModel
+
+
+def portal_scenario(strategy="reverse_chronological", steps=3, candidates=3):
+    return Scenario.model_validate(
+        {
+            "id": "probe",
+            "name": "Probe loss",
+            "description": "A deep-space probe team works against a launch deadline.",
+            "mode": "portal",
+            "start": "2026-01-01",
+            "entities": [
+                {"id": "ada", "name": "Ada Ruiz", "role": "flight director"},
+                {"id": "bo", "name": "Bo Tan", "role": "propulsion engineer"},
+            ],
+            "timeline": {"steps": steps},
+            "portal": {
+                "endpoint": "The probe goes silent during its orbital burn.",
+                "endpoint_time": "2029-01-01",
+                "candidates": candidates,
+                "strategy": strategy,
+            },
+        }
+    )
+
+
+def drafts(*descriptions, entities=("ada",)):
+    return {
+        "candidates": [
+            {"description": d, "entities": list(entities), "importance": 0.6, "rationale": f"{d} leads on."}
+            for d in descriptions
+        ]
+    }
+
+
+async def no_wait(seconds):
+    return None
+
+
+def run(node, state, router):
+    return asyncio.run(node(state, Runtime(context=RunContext(router=router))))
+
+
+def state_for(scenario):
+    return {"scenario": scenario, "portal": start_record(scenario.portal, scenario)}
+
+
+def test_node_declares_its_action():
+    assert NODE == "portal_candidates"
+    assert ACTION is ActionType.PORTAL_BACKWARD_REASONING
+
+
+def test_scripted_proposals_become_a_numbered_round(scripted_router):
+    scenario = portal_scenario()
+    answer = drafts("A valve test is skipped.", "The burn plan is rushed.", "A sensor is miswired.")
+    answer["candidates"][1]["entities"] = ["bo", "bo"]
+    model = ScriptedModel({"portal_candidates": [answer]})
+    out = run(portal_candidates, state_for(scenario), scripted_router(model))
+    record = out["portal"]
+    proposal = record.latest
+    assert record.pending is None and out["mechanisms"] == {"M17": 1}
+    assert [c.id for c in proposal.candidates] == ["s002-r0-c0", "s002-r0-c1", "s002-r0-c2"]
+    assert proposal.candidates[1].entities == ("bo",)
+    assert proposal.candidates[0].description == "A valve test is skipped."
+    assert proposal.side is Side.LATE and proposal.consequent.id == "endpoint"
+    prompt = model.prompts_for("portal_candidates")[0]
+    assert "The probe goes silent during its orbital burn." in prompt
+    assert "exactly 3 candidate events" in prompt and "Bo Tan, propulsion engineer (id bo)" in prompt
+
+
+def test_a_proposal_naming_an_unknown_person_is_re_asked(scripted_router):
+    scenario = portal_scenario()
+    bad = drafts("One.", "Two two.", "Three three.", entities=("zed",))
+    good = drafts("A valve test is skipped.", "The burn plan is rushed.", "A sensor is miswired.")
+    model = ScriptedModel({"portal_candidates": [bad, good]})
+    out = run(portal_candidates, state_for(scenario), scripted_router(model, sleep=no_wait))
+    assert len(model.calls_for("portal_candidates")) == 2
+    assert "zed" in model.prompts_for("portal_candidates")[1]
+    assert all(c.entities == ("ada",) for c in out["portal"].latest.candidates)
+
+
+def test_schema_demands_exactly_the_requested_count():
+    schema = candidates_schema(3, ("ada", "bo"))
+    with pytest.raises(ValueError):
+        schema.model_validate(drafts("A valve test is skipped.", "The burn plan is rushed."))
+
+
+def test_re_proposal_prompt_carries_the_judges_feedback(scripted_router):
+    scenario = portal_scenario()
+    first = drafts("A valve test is skipped.", "The burn plan is rushed.", "A sensor is miswired.")
+    second = drafts("Budget cuts thin the team.", "A vendor ships bad seals.", "Training is cut.")
+    model = ScriptedModel({"portal_candidates": [first, second]})
+    router = scripted_router(model)
+    state = state_for(scenario)
+    record = run(portal_candidates, state, router)["portal"]
+    ids = [c.id for c in record.latest.candidates]
+    trials = {i: ForwardTrial(candidate_id=i, beats=("b",), outcome="drifts", reaches_target=False) for i in ids}
+    low = Scores(plausibility=0.2, precedent=0.2, necessity=0.2, capability=0.2, coherence=0.1)
+    judged = {i: (low, f"too weak a cause ({i})") for i in ids}
+    record = judge_round(record, record.latest.id, trials, judged)
+    record = apply_decision(record, decide(record))
+    assert record.pending.reason is RoundReason.FEEDBACK
+    out = run(portal_candidates, {**state, "portal": record}, router)
+    prompt = model.prompts_for("portal_candidates")[1]
+    assert "fell short of the judge's threshold" in prompt
+    assert "A sensor is miswired." in prompt and "too weak a cause (s002-r0-c2)" in prompt
+    latest = out["portal"].latest
+    assert latest.id == "s002-r1" and latest.reason is RoundReason.FEEDBACK
+    assert latest.excluded == tuple(ids)
+
+
+def test_early_end_prompt_names_what_came_before_and_the_far_target(scripted_router):
+    scenario = portal_scenario(strategy="oscillating", steps=4)
+    answers = [drafts(f"Event {k}a.", f"Event {k}b.", f"Event {k}c.") for k in range(3)]
+    model = ScriptedModel({"portal_candidates": answers})
+    router = scripted_router(model)
+    state = state_for(scenario)
+    good = Scores(plausibility=0.9, precedent=0.9, necessity=0.9, capability=0.9, coherence=0.9)
+    record = state["portal"]
+    for _ in range(3):
+        record = run(portal_candidates, {**state, "portal": record}, router)["portal"]
+        ids = [c.id for c in record.latest.candidates]
+        trials = {i: ForwardTrial(candidate_id=i, beats=("b",), outcome="o", reaches_target=True) for i in ids}
+        record = judge_round(record, record.latest.id, trials, {i: (good, "fine") for i in ids})
+        record = apply_decision(record, decide(record))
+    _, origin, third = model.prompts_for("portal_candidates")
+    assert "This is the origin of the timeline" in origin
+    assert "Where the chain must eventually arrive" in origin and "Event 0a." in origin
+    assert "What came just before" not in origin
+    assert record.pending.slot == 1 and record.latest.side is Side.LATE
+    assert "What follows next" in third and "Event 0a." in third
+
+
+def test_offline_model_proposes_valid_candidates(offline_router):
+    scenario = portal_scenario(candidates=4)
+    record = run(portal_candidates, state_for(scenario), offline_router)["portal"]
+    proposal = record.latest
+    assert len(proposal.candidates) == 4
+    assert all(set(c.entities) <= {"ada", "bo"} and c.description for c in proposal.candidates)
