@@ -27,6 +27,9 @@ from daedalus.domain import (
     Timepoint,
 )
 from daedalus.errors import DaedalusError
+from daedalus.provenance import Provenance, knowledge_at
+from daedalus.scenario import Scenario
+from daedalus.templates import list_templates, load_template
 
 __version__ = "0.1.0"
 
@@ -47,9 +50,14 @@ __all__ = [
     "ExposureKind",
     "PhysicalState",
     "ProspectiveState",
+    "Provenance",
     "Relationship",
     "ResolutionLevel",
+    "Scenario",
     "TemporalMode",
     "Timepoint",
     "__version__",
+    "knowledge_at",
+    "list_templates",
+    "load_template",
 ]
