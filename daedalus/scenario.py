@@ -223,6 +223,10 @@ class Scenario(_Section):
     fidelity: FidelitySection = FidelitySection()
     scene: SceneSection = SceneSection()
     animism: int = Field(default=0, ge=0, le=6)
+    extras: tuple[str, ...] = Field(
+        default=(),
+        description="background entities the scenario mentions but does not define (M9)",
+    )
     portal: PortalSection | None = None
     branching: BranchingSection | None = None
     cyclical: CyclicalSection | None = None

@@ -1,0 +1,1 @@
+"""Entity profiles (M1 profile loading): one JSON file per well-characterised entity."""
