@@ -9,6 +9,7 @@ import pytest
 
 from daedalus.animism import animism_allows
 from daedalus.domain import EntityKind, TemporalMode
+from daedalus.entity_gap import entity_slug, scenario_gap
 from daedalus.scenario import PortalStrategy, Scenario, Tier
 from daedalus.templates import list_templates, load_template, parse_template
 
@@ -182,6 +183,16 @@ def test_non_human_entities_where_the_scenario_needs_them():
         2 <= s.animism <= 3 and any(e.kind in structural for e in s.entities)
         for s in catalogue.values()
     )
+
+
+def test_extras_are_background_figures_not_defined_entities():
+    with_extras = {k: s for k, s in _catalogue().items() if s.extras}
+    assert len(with_extras) >= 4
+    for scenario in with_extras.values():
+        slugs = [entity_slug(name) for name in scenario.extras]
+        assert not set(slugs) & set(scenario.entity_ids)
+        assert [m.id for m in scenario_gap(scenario)][: len(slugs)] == slugs
+    assert "Larkspur" in with_extras["elk_migration"].cyclical.prophecy
 
 
 def test_convergence_simple_is_the_cheapest_run():
