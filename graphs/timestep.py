@@ -1,0 +1,171 @@
+"""The per-timepoint pieces every mode graph runs (M1, M2, M4, M8, M14, ADPRS, M11).
+
+A mode graph appends the current timepoint to ``timepoints`` and sets ``cursor`` to its id; then
+``add_timestep`` runs, in order:
+
+1. ``rest_and_gate``: bodies and minds recover over the time since the previous moment; circadian
+   and bodily refusals (M14); ADPRS activation and the dialog participants (M1). Pure.
+2. ``dialog``: ``graphs.dialog.dialog_step`` among ``participants[cursor]`` (M11).
+3. ``enforce_validators``: the M4 validators on what the timepoint added, with repairs. Pure.
+4. ``progressive_training``: metadata, resolution and elaboration of the participants (M2).
+5. ``vertical_expansion``: beats inside an important moment (M8).
+
+``build_timestep_graph`` runs just these on a prepared state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from daedalus.agents.elaboration import NODE as TRAINING_NODE
+from daedalus.agents.elaboration import progressive_training
+from daedalus.agents.expansion import NODE as EXPANSION_NODE
+from daedalus.agents.expansion import vertical_expansion
+from daedalus.context import RunContext
+from daedalus.domain import CognitiveState, PhysicalState
+from daedalus.enforcement import dialog_at, enforce_timepoint
+from daedalus.gating import (
+    find_timepoint,
+    gate_timepoint,
+    hours_between,
+    previous_moment_time,
+    rest_all,
+)
+from daedalus.graphs.dialog import dialog_step
+from daedalus.provenance import Provenance
+from daedalus.state import SimState
+from daedalus.tensors import TTMTensor, build_baseline_tensor, with_cognitive
+
+__all__ = [
+    "DIALOG_NODE",
+    "ENFORCE_NODE",
+    "EXPANSION_NODE",
+    "GATE_NODE",
+    "TIMESTEP_NODES",
+    "TRAINING_NODE",
+    "add_timestep",
+    "build_timestep_graph",
+    "enforce_validators",
+    "rest_and_gate",
+]
+
+GATE_NODE = "rest_and_gate"
+DIALOG_NODE = "dialog"
+ENFORCE_NODE = "enforce_validators"
+TIMESTEP_NODES = (GATE_NODE, DIALOG_NODE, ENFORCE_NODE, TRAINING_NODE, EXPANSION_NODE)
+"""Node names in the order ``add_timestep`` chains them."""
+
+
+def rest_and_gate(state: SimState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Node: rest since the previous moment, refuse the unavailable, gate by ADPRS (pure).
+
+    Writes the rested ``cognitive``/``physical`` states that changed, ``phi[entity][cursor]`` for
+    every present entity, ``participants[cursor]``, refusal records in ``validation``, and for
+    every present entity that will not talk a snapshot level in ``resolution`` and a tensor with a
+    refreshed biology block. Counts M14 (entities checked) and M1 (cells decided).
+    """
+    timepoint = find_timepoint(state.get("timepoints", []), state.get("cursor"))
+    cursor = timepoint.id
+    scenario = state["scenario"]
+    timepoints = state["timepoints"]
+    entities = state["entities"]
+    since = previous_moment_time(timepoints, cursor)
+    hours = hours_between(since, timepoint.timestamp) if since is not None else 0.0
+    stored_minds = state.get("cognitive", {})
+    stored_bodies = state.get("physical", {})
+    minds, bodies = rest_all(stored_minds, stored_bodies, hours)
+    all_minds = {**stored_minds, **minds}
+    all_bodies = {**stored_bodies, **bodies}
+    decision = gate_timepoint(
+        timepoint_id=cursor,
+        timepoints=timepoints,
+        entities=entities,
+        relationships=state.get("relationships", {}).values(),
+        physical=all_bodies,
+        animism=scenario.animism,
+        cap=scenario.dialog.participants,
+        chronotypes={spec.id: spec.chronotype for spec in scenario.entities},
+    )
+    provenance = Provenance(timepoints, state.get("exposures", []))
+    tensors: dict[str, TTMTensor] = {}
+    for entity_id in decision.snapshot_levels:
+        mind = all_minds.get(entity_id, CognitiveState())
+        body = all_bodies.get(entity_id, PhysicalState())
+        tensor = state.get("tensors", {}).get(entity_id)
+        if tensor is None:
+            known = [e.information for e in provenance.knowledge_at(entity_id, cursor)]
+            tensor = build_baseline_tensor(entities[entity_id], mind, body, known)
+        tensors[entity_id] = with_cognitive(tensor, mind, body)
+    delta: dict[str, Any] = {
+        "phi": {entity_id: {cursor: value} for entity_id, value in decision.phi.items()},
+        "participants": {cursor: list(decision.participants)},
+        "resolution": {e: {cursor: level} for e, level in decision.snapshot_levels.items()},
+        "validation": list(decision.refused),
+        "mechanisms": {"M1": len(decision.phi)},
+    }
+    if decision.checked:
+        delta["mechanisms"]["M14"] = decision.checked
+    if minds:
+        delta["cognitive"] = minds
+    if bodies:
+        delta["physical"] = bodies
+    if tensors:
+        delta["tensors"] = tensors
+    return delta
+
+
+def enforce_validators(state: SimState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Node: the M4 validators on what the current timepoint added, enforced (pure).
+
+    Writes ``validation`` records, the clamped ``cognitive`` states and the ``tensors`` whose
+    behaviour block was rolled back; counts M4 once per validator run.
+    """
+    timepoint = find_timepoint(state.get("timepoints", []), state.get("cursor"))
+    cursor = timepoint.id
+    exposures = state.get("exposures", [])
+    outcome = enforce_timepoint(
+        timepoint_id=cursor,
+        provenance=Provenance(state["timepoints"], exposures),
+        dialog=dialog_at(state.get("dialogs", []), cursor),
+        exposures=exposures,
+        relationships=state.get("relationships", {}).values(),
+        entities=state["entities"],
+        co_present={cursor: timepoint.entities_present},
+        cognitive=state.get("cognitive", {}),
+        tensors=state.get("tensors", {}),
+    )
+    delta: dict[str, Any] = {"validation": list(outcome.records)}
+    if outcome.validators_run:
+        delta["mechanisms"] = {"M4": outcome.validators_run}
+    if outcome.cognitive:
+        delta["cognitive"] = dict(outcome.cognitive)
+    if outcome.tensors:
+        delta["tensors"] = dict(outcome.tensors)
+    return delta
+
+
+def add_timestep(graph: StateGraph[Any, Any, Any, Any], *, after: str) -> str:
+    """Add the five per-timepoint nodes to ``graph``, chained after node ``after`` (or
+    ``START``), and return the name of the last one (to connect what follows)."""
+    graph.add_node(GATE_NODE, rest_and_gate)
+    graph.add_node(DIALOG_NODE, dialog_step)
+    graph.add_node(ENFORCE_NODE, enforce_validators)
+    graph.add_node(TRAINING_NODE, progressive_training)
+    graph.add_node(EXPANSION_NODE, vertical_expansion)
+    previous = after
+    for name in TIMESTEP_NODES:
+        graph.add_edge(previous, name)
+        previous = name
+    return previous
+
+
+def build_timestep_graph() -> StateGraph[SimState, RunContext, SimState, SimState]:
+    """An uncompiled graph running one timestep on a prepared state (``cursor`` set, the
+    timepoint in ``timepoints``, entities and initial exposures in place)."""
+    graph = StateGraph(SimState, context_schema=RunContext)
+    last = add_timestep(graph, after=START)
+    graph.add_edge(last, END)
+    return graph
