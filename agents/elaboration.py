@@ -202,7 +202,7 @@ async def progressive_training(state: SimState, runtime: Runtime[RunContext]) ->
     delta: dict[str, Any] = {
         "entities": updated,
         "resolution": resolution,
-        "mechanisms": {"M2": len(updated), "M5": len(resolution)},
+        "mechanisms": {k: n for k, n in (("M2", len(updated)), ("M5", len(resolution))) if n},
     }
     if rising:
         delta = _merge(delta, await _elaborate(state, runtime, rising, updated, turns, heard))

@@ -104,10 +104,12 @@ def rest_and_gate(state: SimState, runtime: Runtime[RunContext]) -> dict[str, An
         "participants": {cursor: list(decision.participants)},
         "resolution": {e: {cursor: level} for e, level in decision.snapshot_levels.items()},
         "validation": list(decision.refused),
-        "mechanisms": {"M1": len(decision.phi)},
+        "mechanisms": {
+            key: count
+            for key, count in (("M1", len(decision.phi)), ("M14", decision.checked))
+            if count
+        },
     }
-    if decision.checked:
-        delta["mechanisms"]["M14"] = decision.checked
     if minds:
         delta["cognitive"] = minds
     if bodies:

@@ -185,3 +185,24 @@ def test_add_timestep_chains_after_a_mode_graphs_own_node(offline_router):
     out = invoke(graph, start, offline_router)
     assert out["cursor"] == "tp0" and len(out["dialogs"]) == 1
     assert not any(tp.moment_of for tp in out["timepoints"])
+
+
+def test_scene_setup_then_one_timestep(offline_router):
+    from daedalus.graphs.scene import add_scene_setup
+
+    def open_moment(state):
+        tp = Timepoint(id="tp0", timestamp=SCENARIO.start_time, importance=0.9,
+                       event_description="The board meets", entities_present=tuple(state["entities"]))
+        return {"timepoints": [tp], "cursor": tp.id}
+
+    graph = StateGraph(SimState, context_schema=RunContext)
+    graph.add_node("open_moment", open_moment)
+    graph.add_edge(add_scene_setup(graph), "open_moment")
+    graph.add_edge(add_timestep(graph, after="open_moment"), END)
+    out = invoke(graph, {"scenario": SCENARIO}, offline_router)
+    assert set(out["tensors"]) == set(PEOPLE) and out["plan"] is not None
+    assert len(out["dialogs"]) == 1 and len(out["participants"]["tp0"]) >= 2
+    # the tensors the scene populated agree with each entity's personality of record
+    assert not [r for r in out["validation"] if r.validator == "behavioral_inertia"]
+    for person in PEOPLE:
+        assert out["tensors"][person].behavior == personality_of_record(out["entities"][person])
