@@ -65,9 +65,9 @@ def build_forward_messages(request: TrialRequest) -> list[BaseMessage]:
     )
 
 
-async def portal_forward(task: ForwardTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
+async def portal_forward(state: ForwardTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Run one candidate's forward simulation; returns its trial keyed by candidate id."""
-    request = task["portal_trial"]
+    request = state["portal_trial"]
     answer = await runtime.context.router.astructured(
         node=NODE,
         action=ACTION,

@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from daedalus.domain import Unit
+from daedalus._temporal_report import ConsistencyReport
+from daedalus.domain import Timepoint, Unit
 from daedalus.errors import ConfigError
 from daedalus.reducers import merge_map
 from daedalus.scenario import PortalStrategy
@@ -230,7 +231,7 @@ class PortalRecord(_Record):
 
     ``times[s]`` is slot ``s``'s timestamp (``times[0]`` the origin, ``times[-1]`` the
     endpoint); ``steps`` holds the slots tried so far, by slot; ``chain`` the timepoint ids
-    endpoint -> origin once the chain is built.
+    endpoint -> origin and ``timeline`` its timepoints (origin first) once the chain is built.
     """
 
     endpoint: str
@@ -249,6 +250,7 @@ class PortalRecord(_Record):
     warnings: tuple[str, ...] = ()
     pending: PendingRound | None = None
     chain: tuple[str, ...] = ()
+    timeline: tuple[Timepoint, ...] = ()
 
     @property
     def slot_count(self) -> int:
@@ -319,9 +321,11 @@ class PortalState(SimState, total=False):
     """State of the PORTAL graph: the simulation state plus the search record.
 
     ``portal_trials`` collects forward trials written by parallel branches, keyed by candidate
-    id; ``portal_next`` counts chain timepoints already simulated forward.
+    id; ``portal_next`` counts chain timepoints already simulated forward; ``consistency`` is
+    the PORTAL check of the finished timeline (M17).
     """
 
     portal: PortalRecord
     portal_trials: Annotated[dict[str, ForwardTrial], merge_map]
     portal_next: int
+    consistency: ConsistencyReport | None

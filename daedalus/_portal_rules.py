@@ -6,7 +6,7 @@ Pure functions over plain values; ``daedalus.portal`` documents the strategies t
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from daedalus._portal_records import CRITERIA, CandidateScore, CriterionScores, Pivot, Side
 from daedalus.errors import ConfigError
@@ -69,7 +69,11 @@ def _instant(value: date | datetime) -> datetime:
 
 
 def slot_times(origin: datetime, endpoint: date | datetime, steps: int) -> tuple[datetime, ...]:
-    """``steps + 1`` evenly spaced instants from ``origin`` to ``endpoint`` (both included)."""
+    """``steps + 1`` evenly spaced instants from ``origin`` to ``endpoint`` (both included).
+
+    When slots are a day or more apart, each slot between the two ends keeps the origin's time
+    of day (its date is the evenly spaced one), so moments land in waking hours like the origin.
+    """
     if steps < 1:
         raise ConfigError(f"a portal search needs at least 1 backward step, got {steps}")
     end = _instant(endpoint)
@@ -78,7 +82,10 @@ def slot_times(origin: datetime, endpoint: date | datetime, steps: int) -> tuple
     if end <= origin:
         raise ConfigError(f"portal endpoint {end.isoformat()} must be after {origin.isoformat()}")
     span = end - origin
-    return (*(origin + span * slot / steps for slot in range(steps)), end)
+    spaced = [origin + span * slot / steps for slot in range(steps)]
+    if span / steps >= timedelta(days=1):
+        spaced = [datetime.combine(moment.date(), origin.timetz()) for moment in spaced]
+    return (*spaced, end)
 
 
 def resolve_strategy(

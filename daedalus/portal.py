@@ -131,6 +131,7 @@ __all__ = [
     "start_record",
     "trial_requests",
     "weighted_total",
+    "with_chain",
     "witnessed_exposures",
 ]
 
@@ -173,6 +174,13 @@ def cast_of(entities: Mapping[str, Entity]) -> dict[str, str]:
     }
 
 
+def with_chain(record: PortalRecord, entity_ids: Sequence[str]) -> PortalRecord:
+    """``record`` holding its finished chain: ``timeline`` (origin first, see
+    ``chain_timepoints``) and ``chain`` (ids endpoint -> origin)."""
+    timeline = chain_timepoints(record, entity_ids)
+    return record.model_copy(update={"timeline": timeline, "chain": backward_chain(record)})
+
+
 def backward_chain(record: PortalRecord) -> tuple[str, ...]:
     """Timepoint ids endpoint -> origin, the order ``check_portal`` expects."""
     return tuple(portal_timepoint_id(slot) for slot in range(record.slot_count, -1, -1))
@@ -182,7 +190,7 @@ def witnessed_exposures(timepoint: Timepoint) -> tuple[ExposureEvent, ...]:
     """One ``witnessed`` exposure of the event per entity present (M3)."""
     return tuple(
         ExposureEvent(
-            id=f"witness-{timepoint.id}-{entity}",
+            id=f"{timepoint.id}-witnessed-{entity}",
             entity_id=entity,
             kind=ExposureKind.WITNESSED,
             information=timepoint.event_description,

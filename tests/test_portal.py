@@ -1,5 +1,5 @@
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
 import pytest
@@ -35,6 +35,7 @@ from daedalus.portal import (
     start_record,
     trial_requests,
     weighted_total,
+    with_chain,
     witnessed_exposures,
 )
 from daedalus.provenance import Provenance
@@ -141,15 +142,28 @@ def test_total_lies_between_lowest_and_highest_weighted_score(values, weights):
 
 
 def test_slot_times_are_evenly_spaced_from_origin_to_endpoint():
-    times = slot_times(datetime(2026, 1, 1, 12), date(2031, 1, 1), 10)
+    times = slot_times(datetime(2026, 1, 1, 9), date(2031, 1, 1), 10)
     assert len(times) == 11
-    assert times[0] == datetime(2026, 1, 1, 12) and times[-1] == datetime(2031, 1, 1, 12)
-    gaps = {later - earlier for earlier, later in pairwise(times)}
-    assert max(gaps) - min(gaps) <= (times[1] - times[0]) / 10**6
+    assert times[0] == datetime(2026, 1, 1, 9) and times[-1] == datetime(2031, 1, 1, 12)
+    assert all(t.time() == time(9, 0) for t in times[:-1])  # the origin's time of day
+    gaps = [later.date() - earlier.date() for earlier, later in pairwise(times)]
+    assert max(gaps) - min(gaps) <= timedelta(days=1)
+    assert times[5].date() == date(2028, 7, 2)
+    hours = slot_times(datetime(2026, 1, 1, 9), datetime(2026, 1, 1, 15), 3)
+    assert [t.hour for t in hours] == [9, 11, 13, 15]
     with pytest.raises(ConfigError, match="must be after"):
         slot_times(datetime(2031, 1, 2), date(2031, 1, 1), 3)
     with pytest.raises(ConfigError, match="at least 1"):
         slot_times(datetime(2026, 1, 1), date(2031, 1, 1), 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 60), st.integers(1, 4000), st.integers(0, 23))
+def test_slot_times_strictly_increase(steps, days, hour):
+    origin = datetime(2026, 1, 1, hour)
+    times = slot_times(origin, origin + timedelta(days=days, hours=1), steps)
+    assert len(times) == steps + 1
+    assert all(earlier < later for earlier, later in pairwise(times))
 
 
 def test_reverse_order_runs_from_endpoint_to_origin():
@@ -385,6 +399,7 @@ def test_any_scores_end_in_a_complete_linked_chain(steps, strategy, budget, base
     final, decisions = play(record, scores, limit=400)
     assert final.done
     assert len(final.backtracks) <= budget
+    assert final.round_count <= 2 * steps + 4 * budget  # the bound portal_recursion_limit uses
     for step in final.steps:
         assert step.chosen not in step.dropped
     passed = [d for d in decisions if d.kind is DecisionKind.ACCEPT]
@@ -414,6 +429,9 @@ def test_chain_timepoints_link_origin_to_endpoint_with_witnesses():
     assert [(e.entity_id, e.timepoint_id, e.kind.value) for e in witnessed] == [
         ("e0", "portal-001", "witnessed")
     ]
+    assert witnessed[0].id == "portal-001-witnessed-e0"
+    finished = with_chain(final, spec.entity_ids)
+    assert finished.timeline == timepoints and finished.chain == backward_chain(final)
     prov = Provenance(timepoints, witnessed)
     assert prov.knowledge_at("e0", "portal-002") == witnessed
     assert prov.knowledge_at("e0", "portal-000") == ()
