@@ -61,7 +61,7 @@ def build_forward_messages(request: TrialRequest) -> list[BaseMessage]:
         event=request.candidate.description,
         target_time=f"{request.target.time:%Y-%m-%d}",
         target=request.target.description,
-        beats=request.beats,
+        beats=f"{request.beats} beat" if request.beats == 1 else f"{request.beats} beats",
     )
 
 
