@@ -157,17 +157,17 @@ def judge_round(
         )
         for i in ids
     )
-    scored = latest.model_copy(
-        update={"trials": tuple(trials[i] for i in ids), "scores": scores}
-    )
+    scored = latest.model_copy(update={"trials": tuple(trials[i] for i in ids), "scores": scores})
     step = record.step(latest.slot)
     rounds = tuple(scored if r.id == round_id else r for r in step.rounds)
     return record.with_step(step.model_copy(update={"rounds": rounds}))
 
 
-def _pool(record: PortalRecord, slot: int, context: tuple[str | None, str | None]) -> list[
-    CandidateScore
-]:
+Context = tuple[str | None, str | None]
+
+
+def _pool(record: PortalRecord, slot: int, context: Context) -> list[CandidateScore]:
+    """The scored candidates of ``slot`` proposed in ``context``, minus those dropped."""
     step = record.step(slot)
     return [
         scored
