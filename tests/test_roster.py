@@ -168,7 +168,7 @@ def test_profiles_and_archetypes_load_from_a_directory(tmp_path: Path) -> None:
 
 
 def test_profile_errors_name_what_is_wrong(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no entity profile named 'nobody'.*lin_zhang"):
+    with pytest.raises(ConfigError, match=r"no entity profile named 'nobody'.*lin_zhang"):
         load_profile("nobody")
     with pytest.raises(ConfigError, match="must be lower-case"):
         load_profile("../secrets")
@@ -188,7 +188,7 @@ def test_a_named_profile_must_be_loaded() -> None:
 def test_a_pair_listed_twice_is_refused() -> None:
     data = load_template("board_meeting").model_dump(mode="json")
     data["relationships"].append({"a": "daniel_reyes", "b": "maya_okonkwo", "trust": 0.1})
-    with pytest.raises(ConfigError, match="repeats the pair 'daniel_reyes|maya_okonkwo'"):
+    with pytest.raises(ConfigError, match=r"repeats the pair 'daniel_reyes\|maya_okonkwo'"):
         build_roster(Scenario.model_validate(data), {})
 
 
