@@ -1,0 +1,23 @@
+"""Run stores (DESIGN section 8): where runs, their logs and their costs are kept.
+
+``SqliteRunStore`` keeps them in ``<store>/runs.sqlite`` next to the LangGraph checkpoints and
+the response cache (see ``StoreLayout``); ``MemoryRunStore`` is the in-memory reference both
+must match (one conformance suite runs against each).
+"""
+
+from daedalus.store._base import DEFAULT_LIST_LIMIT, RunStore, RunSummary
+from daedalus.store._layout import DEFAULT_STORE_DIR, STORE_ENV, StoreLayout, store_dir
+from daedalus.store.memory import MemoryRunStore
+from daedalus.store.sqlite import SqliteRunStore
+
+__all__ = [
+    "DEFAULT_LIST_LIMIT",
+    "DEFAULT_STORE_DIR",
+    "STORE_ENV",
+    "MemoryRunStore",
+    "RunStore",
+    "RunSummary",
+    "SqliteRunStore",
+    "StoreLayout",
+    "store_dir",
+]

@@ -1,0 +1,87 @@
+"""Where a store keeps its files: one directory the user can see and delete."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["DEFAULT_STORE_DIR", "STORE_ENV", "StoreLayout", "store_dir"]
+
+STORE_ENV = "DAEDALUS_HOME"
+"""Environment variable naming the store directory when none is given explicitly."""
+
+DEFAULT_STORE_DIR = Path("daedalus_runs")
+"""The store directory, relative to the working directory, when nothing else says where."""
+
+
+def store_dir(
+    explicit: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
+    """The store directory: ``explicit``, else ``$DAEDALUS_HOME``, else ``./daedalus_runs``.
+
+    ``environ`` defaults to ``os.environ``. The path is returned as given (not resolved, not
+    created): ``StoreLayout.create`` makes it.
+    """
+    if explicit is not None and str(explicit) != "":
+        return Path(explicit)
+    env = os.environ if environ is None else environ
+    configured = env.get(STORE_ENV, "").strip()
+    return Path(configured) if configured else DEFAULT_STORE_DIR
+
+
+@dataclass(frozen=True)
+class StoreLayout:
+    """The files of one store directory::
+
+        <root>/runs.sqlite            the run store (runs, entities, timepoints, ...)
+        <root>/checkpoints.sqlite     LangGraph checkpoints (one thread per run)
+        <root>/cache.sqlite           the model response cache
+        <root>/exports/<run_id>/      default export directory of a run
+    """
+
+    root: Path
+
+    @classmethod
+    def at(
+        cls,
+        explicit: str | os.PathLike[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> StoreLayout:
+        """The layout of ``store_dir(explicit, environ)``."""
+        return cls(store_dir(explicit, environ))
+
+    @property
+    def runs_db(self) -> Path:
+        return self.root / "runs.sqlite"
+
+    @property
+    def checkpoints_db(self) -> Path:
+        return self.root / "checkpoints.sqlite"
+
+    @property
+    def cache_db(self) -> Path:
+        return self.root / "cache.sqlite"
+
+    @property
+    def exports_root(self) -> Path:
+        return self.root / "exports"
+
+    def exports_dir(self, run_id: str) -> Path:
+        """Where ``daedalus export`` writes a run's files unless told otherwise."""
+        return self.exports_root / run_id
+
+    def run_paths(self, run_id: str) -> dict[str, str]:
+        """Store-relative paths of a run's files, as ``RunMeta.paths`` records them."""
+        return {
+            "store": self.runs_db.name,
+            "checkpoints": self.checkpoints_db.name,
+            "cache": self.cache_db.name,
+            "exports": f"{self.exports_root.name}/{run_id}",
+        }
+
+    def create(self) -> StoreLayout:
+        """Make the directory (and its parents) if missing; returns the layout."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        return self
