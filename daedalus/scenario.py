@@ -32,6 +32,7 @@ __all__ = [
     "Tier",
     "TimelineSection",
     "VoiceSpec",
+    "add_months",
     "parse_duration",
 ]
 
@@ -56,6 +57,16 @@ def parse_duration(text: str) -> timedelta:
         return timedelta(hours=amount)
     key = {"d": "day", "w": "week", "y": "year"}.get(unit, unit.rstrip("s"))
     return timedelta(days=amount * _UNIT_DAYS[key])
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` moved by whole calendar months; the day is clamped to the month's length."""
+    total = moment.year * 12 + (moment.month - 1) + months
+    year, month = divmod(total, 12)
+    month += 1
+    next_month = date(year + month // 12, month % 12 + 1, 1)
+    last_day = (next_month - timedelta(days=1)).day
+    return moment.replace(year=year, month=month, day=min(moment.day, last_day))
 
 
 class _Section(BaseModel):
@@ -123,6 +134,20 @@ class TimelineSection(_Section):
     @property
     def step_delta(self) -> timedelta:
         return parse_duration(self.step)
+
+    def at(self, start: datetime, index: int) -> datetime:
+        """The timestamp of timepoint ``index`` counted from ``start``.
+
+        Whole months and years move on the calendar (same day of month, same time of day), so
+        a "6 months" timeline does not drift through the clock; other steps add exactly.
+        """
+        match = _DURATION.match(self.step)
+        if match:
+            amount, unit = float(match.group(1)), match.group(2).lower()
+            months = {"month": 1, "months": 1, "year": 12, "years": 12, "y": 12}.get(unit)
+            if months is not None and amount.is_integer():
+                return add_months(start, int(amount) * months * index)
+        return start + index * self.step_delta
 
 
 class DialogSection(_Section):

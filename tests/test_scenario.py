@@ -69,3 +69,18 @@ def test_parse_duration():
     assert parse_duration("2 d") == timedelta(days=2)
     with pytest.raises(ValueError, match="expected a duration"):
         parse_duration("fortnight")
+
+
+def test_calendar_steps_keep_the_time_of_day():
+    from datetime import datetime
+
+    from daedalus.scenario import TimelineSection, add_months
+
+    start = datetime(2026, 1, 31, 9, 30)
+    assert add_months(start, 1) == datetime(2026, 2, 28, 9, 30)
+    assert add_months(start, -2) == datetime(2025, 11, 30, 9, 30)
+    six = TimelineSection(steps=10, step="6 months")
+    assert [six.at(start, i).hour for i in range(10)] == [9] * 10
+    assert six.at(start, 10) == datetime(2031, 1, 31, 9, 30)
+    assert TimelineSection(step="90 minutes").at(start, 2) == datetime(2026, 1, 31, 12, 30)
+    assert TimelineSection(step="1.5 months").at(start, 1) == start + TimelineSection(step="1.5 months").step_delta
