@@ -1,0 +1,209 @@
+"""PORTAL (M17, M7): backward inference from a known endpoint, then the chain simulated forward.
+
+::
+
+    START -> scene setup -> portal_plan
+          -> portal_candidates -> portal_forward x N (parallel Send) -> portal_judge
+          -> portal_decide -> (another round? back to portal_candidates)
+          -> portal_chain -> portal_advance -> rest_and_gate -> dialog -> enforce_validators
+          -> progressive_training -> vertical_expansion -> (another timepoint? portal_advance)
+          -> portal_check -> END
+
+The backward search fills every slot between the origin and the endpoint (``daedalus.portal``
+documents strategies, re-proposals, backtracking and pivots); the chosen chain then becomes
+timepoints linked by ``causal_parent`` from the origin forward, each appended in causal order
+with ``witnessed`` exposures for the entities present and run through the per-timepoint pieces,
+so every dialog's knowledge is stripped to the timepoint's causal ancestry. ``check_portal``
+judges the finished timeline. Progress: a ``portal_step`` custom stream event after every
+search decision and a ``portal_forward`` event for every timepoint simulated forward.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.graph import END, StateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import Send
+
+from daedalus.agents.portal_candidates import NODE as CANDIDATES_NODE
+from daedalus.agents.portal_candidates import portal_candidates, portal_cast, setting_of
+from daedalus.agents.portal_forward import NODE as FORWARD_NODE
+from daedalus.agents.portal_forward import ForwardTask, portal_forward
+from daedalus.agents.portal_judge import NODE as JUDGE_NODE
+from daedalus.agents.portal_judge import portal_judge
+from daedalus.context import RunContext
+from daedalus.errors import ConfigError
+from daedalus.graphs.scene import add_scene_setup
+from daedalus.graphs.timestep import add_timestep
+from daedalus.portal import (
+    DecisionKind,
+    PortalState,
+    apply_decision,
+    decide,
+    start_record,
+    trial_requests,
+    with_chain,
+    witnessed_exposures,
+)
+from daedalus.scenario import Scenario
+from daedalus.state import ValidationRecord
+from daedalus.temporal import check_portal
+
+__all__ = [
+    "ADVANCE_NODE",
+    "CANDIDATES_NODE",
+    "CHAIN_NODE",
+    "CHECK_NODE",
+    "DECIDE_NODE",
+    "FORWARD_NODE",
+    "JUDGE_NODE",
+    "PLAN_NODE",
+    "build_portal_graph",
+    "portal_advance",
+    "portal_chain",
+    "portal_check",
+    "portal_decide",
+    "portal_plan",
+    "portal_recursion_limit",
+    "send_trials",
+]
+
+PLAN_NODE = "portal_plan"
+DECIDE_NODE = "portal_decide"
+CHAIN_NODE = "portal_chain"
+ADVANCE_NODE = "portal_advance"
+CHECK_NODE = "portal_check"
+
+
+def portal_plan(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Node: a fresh search record (slot times, resolved strategy, first round pending)."""
+    scenario = state["scenario"]
+    if scenario.portal is None:
+        raise ConfigError(f"scenario {scenario.id!r} has no 'portal' section; PORTAL needs one")
+    record = start_record(scenario.portal, scenario)
+    return {"portal": record, "portal_next": 0, "mechanisms": {"M17": 1}}
+
+
+def send_trials(state: PortalState) -> list[Send]:
+    """One forward mini simulation per candidate of the latest round, run in parallel."""
+    requests = trial_requests(state["portal"], portal_cast(state), setting_of(state["scenario"]))
+    return [Send(FORWARD_NODE, ForwardTask(portal_trial=request)) for request in requests]
+
+
+def portal_decide(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Node: accept, re-propose or backtrack after the judge (``daedalus.portal.decide``);
+    emits a ``portal_step`` progress event."""
+    record = state["portal"]
+    decision = decide(record)
+    updated = apply_decision(record, decision)
+    event: dict[str, Any] = {
+        "event": "portal_step",
+        "step": len(updated.filled),
+        "of": updated.slot_count,
+        "slot": decision.slot,
+        "time": updated.times[decision.slot].isoformat(),
+        "decision": decision.kind.value,
+    }
+    if decision.kind in (DecisionKind.ACCEPT, DecisionKind.GIVE_UP):
+        chosen = updated.step(decision.slot)
+        event["chosen"] = chosen.chosen
+        event["total"] = chosen.score(str(chosen.chosen)).total
+    runtime.stream_writer(event)
+    return {"portal": updated, "mechanisms": {"M17": 1}}
+
+
+def _after_decision(state: PortalState) -> str:
+    return "search" if state["portal"].pending is not None else "chain"
+
+
+def _entity_ids(state: PortalState) -> list[str]:
+    return list(state.get("entities") or state["scenario"].entity_ids)
+
+
+def portal_chain(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Node: the chosen chain as timepoints (origin first) and ids (endpoint first) in the
+    record; the endpoint holds every entity."""
+    record = with_chain(state["portal"], _entity_ids(state))
+    return {"portal": record, "portal_next": 0, "mechanisms": {"M17": 1}}
+
+
+def portal_advance(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Node: append the next chain timepoint in causal order with its ``witnessed`` exposures
+    and point ``cursor`` at it (M7, M3); emits a ``portal_forward`` progress event."""
+    timeline = state["portal"].timeline
+    index = state.get("portal_next", 0)
+    if index >= len(timeline):
+        raise ConfigError(f"portal_advance has no timepoint {index}; the chain has {len(timeline)}")
+    timepoint = timeline[index]
+    witnessed = list(witnessed_exposures(timepoint))
+    runtime.stream_writer(
+        {"event": "portal_forward", "step": index + 1, "of": len(timeline), "id": timepoint.id}
+    )
+    return {
+        "timepoints": [timepoint],
+        "exposures": witnessed,
+        "cursor": timepoint.id,
+        "portal_next": index + 1,
+        "mechanisms": {"M7": 1, "M3": len(witnessed)},
+    }
+
+
+def _after_timestep(state: PortalState) -> str:
+    done = state.get("portal_next", 0) >= len(state["portal"].timeline)
+    return "check" if done else "advance"
+
+
+def portal_check(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Node: ``check_portal`` over the finished timeline into ``consistency`` (M17), with one
+    ``validation`` record (action ``recorded``) per violation."""
+    report = check_portal(state.get("timepoints", []), state["portal"].chain)
+    records = [
+        ValidationRecord(
+            id=f"temporal-portal-{number}",
+            validator=f"temporal:{found.rule.value}",
+            timepoint_id=found.timepoint_ids[0] if found.timepoint_ids else None,
+            message=f"{found.severity.value}: {found.message}",
+            action="recorded",
+        )
+        for number, found in enumerate(report.violations)
+    ]
+    return {"consistency": report, "validation": records, "mechanisms": {"M17": 1}}
+
+
+def portal_recursion_limit(scenario: Scenario) -> int:
+    """A LangGraph recursion limit that fits a PORTAL run of ``scenario`` in the worst case
+    (every slot re-proposed, every backtrack spent, each timepoint through six nodes)."""
+    steps = scenario.timeline.steps
+    backtracks = scenario.portal.max_backtracks if scenario.portal else 0
+    rounds = 2 * steps + 4 * backtracks
+    return 4 + 1 + 4 * rounds + 1 + 6 * (steps + 1) + 1 + 10
+
+
+def build_portal_graph() -> StateGraph[PortalState, RunContext, PortalState, PortalState]:
+    """The uncompiled PORTAL graph (state ``PortalState``, context ``RunContext``)."""
+    graph = StateGraph(PortalState, context_schema=RunContext)
+    setup = add_scene_setup(graph)
+    graph.add_node(PLAN_NODE, portal_plan)
+    graph.add_node(CANDIDATES_NODE, portal_candidates)
+    graph.add_node(FORWARD_NODE, portal_forward, input_schema=ForwardTask)
+    graph.add_node(JUDGE_NODE, portal_judge)
+    graph.add_node(DECIDE_NODE, portal_decide)
+    graph.add_node(CHAIN_NODE, portal_chain)
+    graph.add_node(ADVANCE_NODE, portal_advance)
+    graph.add_node(CHECK_NODE, portal_check)
+    graph.add_edge(setup, PLAN_NODE)
+    graph.add_edge(PLAN_NODE, CANDIDATES_NODE)
+    graph.add_conditional_edges(CANDIDATES_NODE, send_trials, [FORWARD_NODE])
+    graph.add_edge(FORWARD_NODE, JUDGE_NODE)
+    graph.add_edge(JUDGE_NODE, DECIDE_NODE)
+    graph.add_conditional_edges(
+        DECIDE_NODE, _after_decision, {"search": CANDIDATES_NODE, "chain": CHAIN_NODE}
+    )
+    graph.add_edge(CHAIN_NODE, ADVANCE_NODE)
+    last = add_timestep(graph, after=ADVANCE_NODE)
+    graph.add_conditional_edges(
+        last, _after_timestep, {"advance": ADVANCE_NODE, "check": CHECK_NODE}
+    )
+    graph.add_edge(CHECK_NODE, END)
+    return graph
