@@ -4,6 +4,7 @@ how they stood with others, what was said (M3, M7, M13)."""
 from __future__ import annotations
 
 from collections.abc import Sequence, Set
+from dataclasses import dataclass
 
 from daedalus.domain import (
     CognitiveState,
@@ -16,6 +17,7 @@ from daedalus.domain import (
     Timepoint,
     relationship_key,
 )
+from daedalus.enforcement import told_at, trusted_material
 from daedalus.exports._markdown import one_line
 from daedalus.provenance import Provenance
 from daedalus.record import RunRecord
@@ -24,6 +26,7 @@ __all__ = [
     "HISTORY_LIMIT",
     "KNOWLEDGE_LIMIT",
     "Known",
+    "Trusted",
     "causal_history",
     "dialog_exposures",
     "entity_card",
@@ -37,6 +40,7 @@ __all__ = [
     "short_card",
     "state_text",
     "transcript",
+    "trusted",
 ]
 
 HISTORY_LIMIT = 6
@@ -211,3 +215,46 @@ def relationship_after(record: RunRecord, dialog: Dialog, key: str) -> Known:
     if [d.id for d in _with_pair(record, key)] == [dialog.id]:
         return True, record.relationships.get(key)
     return False, None
+
+
+@dataclass(frozen=True)
+class Trusted:
+    """Material that passed the run's M4 checks: (dialog id, turn index) pairs and told
+    exposure ids. Turns citing what the speaker could not know, and told exposures whose
+    source could not have known them, stay in the log but are never a training answer."""
+
+    turns: frozenset[tuple[str, int]]
+    told: frozenset[str]
+
+    def allows(self, event: ExposureEvent) -> bool:
+        """True unless ``event`` is a told exposure that failed network flow."""
+        return event.kind is not ExposureKind.TOLD or event.id in self.told
+
+
+def trusted(record: RunRecord, prov: Provenance) -> Trusted:
+    """Recompute ``daedalus.enforcement.trusted_material`` for every timepoint of the run,
+    as progressive training (M2) applied it: one dialog and the told exposures per timepoint,
+    relationships as of the timepoint's snapshot (the final ones when none was taken)."""
+    entities = {e.id: e for e in record.entities}
+    turns: set[tuple[str, int]] = set()
+    told_ok: set[str] = set()
+    for tp in record.timepoints:
+        dialogs = [d for d in record.dialogs if d.timepoint_id == tp.id]
+        told = told_at(record.exposures, tp.id)
+        if not dialogs and not told:
+            continue
+        snapshot = record.snapshot_at(tp.id)
+        rels = (snapshot.relationships if snapshot is not None else record.relationships).values()
+        for index, dialog in enumerate(dialogs or [None]):
+            material = trusted_material(
+                dialog=dialog,
+                told=told if index == 0 else (),
+                provenance=prov,
+                relationships=rels,
+                entities=entities,
+                co_present={tp.id: tp.entities_present},
+            )
+            if dialog is not None:
+                turns.update((dialog.id, i) for i in material.turns)
+            told_ok.update(material.told)
+    return Trusted(turns=frozenset(turns), told=frozenset(told_ok))

@@ -12,6 +12,9 @@ Four formatters, each a pure function of a ``RunRecord``:
 
 Examples are only built from values the record holds: a state or relationship the run did
 not record is left out of the prompt, and an example whose answer is unknown is not written.
+Material the run's M4 checks flagged (``daedalus.enforcement.trusted_material``: a turn citing
+what its speaker could not know, a told fact its source could not have known) stays visible as
+context but is never an answer.
 """
 
 from __future__ import annotations
@@ -120,6 +123,7 @@ def entity_evolution(record: RunRecord) -> list[ChatExample]:
     """One example per (timepoint, entity present) where the entity learned something or its
     state after the timepoint was recorded, in story order."""
     prov = record.provenance()
+    checked = ctx.trusted(record, prov)
     examples = []
     for tp in record.story_order():
         parent = tp.causal_parent
@@ -128,7 +132,7 @@ def entity_evolution(record: RunRecord) -> list[ChatExample]:
         present = [e for e in tp.entities_present if record.entity(e) is not None]
         for entity_id in present:
             seen = prov.knowledge_at(entity_id, tp.id)
-            learned = [e for e in seen if e.timepoint_id == tp.id]
+            learned = [e for e in seen if e.timepoint_id == tp.id and checked.allows(e)]
             before = [e for e in seen if e.timepoint_id != tp.id]
             after: dict[str, float] = {}
             if after_snap is not None:
@@ -190,15 +194,17 @@ def _relations_of(
 
 
 def dialog_synthesis(record: RunRecord) -> list[ChatExample]:
-    """One example per spoken turn (stage directions skipped), dialogs in story order."""
+    """One example per spoken turn that passed the run's M4 reference check (stage directions
+    skipped), dialogs in story order."""
     prov = record.provenance()
+    checked = ctx.trusted(record, prov)
     examples = []
     for dialog in _dialogs_in_story_order(record):
         tp = prov.timeline[dialog.timepoint_id]
         created = {e.id for e in ctx.dialog_exposures(record, dialog)}
         cast = ", ".join(ctx.short_card(record, p) for p in dialog.participants)
         for index, turn in enumerate(dialog.turns):
-            if ctx.is_stage_direction(turn):
+            if ctx.is_stage_direction(turn) or (dialog.id, index) not in checked.turns:
                 continue
             # What the speaker knew when the talk began: not what this dialog told them.
             known = [
@@ -227,8 +233,10 @@ def dialog_synthesis(record: RunRecord) -> list[ChatExample]:
 
 
 def knowledge_flow(record: RunRecord) -> list[ChatExample]:
-    """One example per dialog with at least one spoken turn; an empty list is a real answer."""
+    """One example per dialog with at least one spoken turn; the answer lists the told
+    exposures that passed network flow (M4), and an empty list is a real answer."""
     prov = record.provenance()
+    checked = ctx.trusted(record, prov)
     examples = []
     for dialog in _dialogs_in_story_order(record):
         if all(ctx.is_stage_direction(turn) for turn in dialog.turns):
@@ -249,6 +257,7 @@ def knowledge_flow(record: RunRecord) -> list[ChatExample]:
                 {"listener": e.entity_id, "speaker": e.source, "information": e.information,
                  "confidence": e.confidence}
                 for e in ctx.dialog_exposures(record, dialog)
+                if checked.allows(e)
             ]
         }
         examples.append(ChatExample.of("knowledge_flow", "\n".join(lines), _json(answer)))

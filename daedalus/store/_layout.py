@@ -43,6 +43,10 @@ class StoreLayout:
 
     root: Path
 
+    def __post_init__(self) -> None:
+        # Accept a string or any path-like, so StoreLayout("runs") works as expected.
+        object.__setattr__(self, "root", Path(self.root))
+
     @classmethod
     def at(
         cls,

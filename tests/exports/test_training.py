@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from daedalus.domain import Dialog, DialogTurn
+from daedalus.domain import Dialog, DialogTurn, ExposureEvent, ExposureKind
 from daedalus.exports.training import (
     FORMATTERS,
     SYSTEM_PROMPTS,
@@ -144,3 +144,34 @@ def test_writing_twice_gives_identical_bytes(record, tmp_path):
     second = write_training(record, tmp_path / "b")
     for name in first:
         assert first[name].read_bytes() == second[name].read_bytes()
+
+
+def _with_flagged_material():
+    """Ben cites Ada's private report, and is said to have told Ada something he never knew."""
+    state = sample_state()
+    (dialog,) = state["dialogs"]
+    cheat = DialogTurn(speaker="ben", content="Your report says two piles failed.",
+                       emotional_tone="dry", knowledge_references=("tp-0-ada-report",))
+    state["dialogs"] = [dialog.model_copy(update={"turns": (*dialog.turns, cheat)})]
+    tp1 = state["timepoints"][1]
+    state["exposures"].append(ExposureEvent(
+        id="dlg-tp-1-told-9-ada", entity_id="ada", kind=ExposureKind.TOLD, source="ben",
+        information="The tall ships festival will use the east pier in June",
+        timepoint_id="tp-1", timestamp=tp1.timestamp, confidence=0.5,
+    ))
+    return RunRecord.from_state(state, meta=sample_meta())
+
+
+def test_flagged_turns_and_told_facts_are_never_answers():
+    record = _with_flagged_material()
+    synthesis = dialog_synthesis(record)
+    assert "Your report says two piles failed." not in [_answer(e) for e in synthesis]
+    assert len(synthesis) == 3
+    (flow,) = knowledge_flow(record)
+    told = [item["information"] for item in json.loads(_answer(flow))["exposures"]]
+    assert told == ["Two piles failed the load test", "Repairs would cost two million"]
+    assert "Your report says two piles failed." in _user(flow)  # what was said stays as context
+    ada_tp1 = next(e for e in entity_evolution(record)
+                   if "Entity: Ada Moreau" in _user(e) and "[tp-1]" in _user(e))
+    learned = [item["information"] for item in json.loads(_answer(ada_tp1))["learned"]]
+    assert learned == ["Repairs would cost two million"]

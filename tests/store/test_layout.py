@@ -38,3 +38,8 @@ def test_the_layout_names_every_file(tmp_path):
 def test_create_makes_the_directory_and_nothing_else(tmp_path):
     layout = StoreLayout(tmp_path / "a" / "b").create()
     assert layout.root.is_dir() and list(layout.root.iterdir()) == []
+
+
+def test_a_string_root_becomes_a_path(tmp_path):
+    layout = StoreLayout(str(tmp_path))
+    assert layout.root == tmp_path and layout.runs_db == tmp_path / "runs.sqlite"
