@@ -163,10 +163,11 @@ async def write_event(
     """The next moment of the line as a state delta.
 
     Returns ``timepoints`` (the new one: id ``tp-NNN``, causal parent the previous moment of
-    the line, timestamp one ``timeline.step`` later, the first at the scenario's start),
-    ``exposures`` (one ``witnessed`` per entity present), ``cursor`` (the new id), ``focus``
-    and, when the model saw a choice, ``decision_points``. Entities in ``guidance.required``
-    are always present (placed first). Emits a ``timepoint`` custom stream event.
+    the line, timestamp ``NNN`` steps after the scenario's start by ``TimelineSection.at``, so
+    month and year steps keep the calendar day), ``exposures`` (one ``witnessed`` per entity
+    present), ``cursor`` (the new id), ``focus`` and, when the model saw a choice,
+    ``decision_points``. Entities in ``guidance.required`` are always present (placed first).
+    Emits a ``timepoint`` custom stream event.
     """
     scenario = state["scenario"]
     guidance = guidance or EventGuidance()
@@ -175,8 +176,7 @@ async def write_event(
     previous = line[-1] if line else None
     index = len(line)
     tp_id = line_timepoint_id(index)
-    step = scenario.timeline.step_delta
-    timestamp = scenario.start_time if previous is None else previous.timestamp + step
+    timestamp = scenario.timeline.at(scenario.start_time, index)
     ids = _entity_ids(state)
     unknown = [e for e in guidance.required if e not in ids]
     if unknown:

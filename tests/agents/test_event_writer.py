@@ -48,8 +48,8 @@ def scenario(**extra) -> Scenario:
             ],
             "timeline": {"steps": 3, "step": "6 hours"},
             "scene": {"goals": ["decide on the pier"]},
-            **extra,
         }
+        | extra
     )
 
 
@@ -226,3 +226,13 @@ def test_offline_model_writes_a_valid_moment(offline_router):
     assert tp.entities_present and set(tp.entities_present) <= {"ada", "bo", "cy"}
     assert 0.0 <= tp.importance <= 1.0
     assert len(delta["exposures"]) == len(tp.entities_present)
+
+
+def test_month_steps_keep_to_the_calendar(scripted_router):
+    sc = scenario(start=date(2031, 1, 31), timeline={"steps": 3, "step": "1 month"})
+    first = Timepoint(id="tp-000", timestamp=sc.start_time, event_description="Budget day.")
+    model = ScriptedModel({"next_event": [event("The February accounts close short.", ["cy"])]})
+    delta = asyncio.run(
+        next_event({"scenario": sc, "timepoints": [first]}, runtime(scripted_router(model)))
+    )
+    assert delta["timepoints"][0].timestamp == datetime(2031, 2, 28, 10)
