@@ -77,11 +77,21 @@ class UsageTotals(BaseModel):
 
 
 class Ledger:
-    """An append-only, thread-safe list of ``CallRecord`` with grouped totals."""
+    """An append-only, thread-safe list of ``CallRecord`` with grouped totals.
 
-    def __init__(self, records: Iterable[CallRecord] = ()) -> None:
+    ``on_record`` is called with every record appended after construction (the runner uses it
+    to write each call to disk at once, so a killed run loses no billed call).
+    """
+
+    def __init__(
+        self,
+        records: Iterable[CallRecord] = (),
+        *,
+        on_record: Callable[[CallRecord], None] | None = None,
+    ) -> None:
         self._lock = threading.Lock()
         self._records: list[CallRecord] = list(records)
+        self._on_record = on_record
 
     @classmethod
     def from_records(cls, records: Iterable[CallRecord]) -> Ledger:
@@ -92,12 +102,17 @@ class Ledger:
         """Add one record."""
         with self._lock:
             self._records.append(record)
+            if self._on_record is not None:
+                self._on_record(record)
 
     def extend(self, records: Iterable[CallRecord]) -> None:
         """Add records in order (a resumed run adds the rows of its earlier part)."""
         rows = list(records)
         with self._lock:
             self._records.extend(rows)
+            if self._on_record is not None:
+                for row in rows:
+                    self._on_record(row)
 
     @property
     def records(self) -> tuple[CallRecord, ...]:

@@ -97,3 +97,17 @@ def test_dollars_sum_as_exact_decimals(costs):
 
 def test_tenths_add_up_to_what_people_expect():
     assert Ledger(record(cost_usd=0.1) for _ in range(3)).totals().cost_usd == 0.3
+
+
+def test_on_record_sees_every_appended_row_in_order():
+    from daedalus.llm.actions import ActionType
+    from daedalus.llm.ledger import CallRecord, Ledger
+
+    seen = []
+    first = CallRecord(node="a", action=ActionType.GENERAL, model="m")
+    ledger = Ledger([first], on_record=seen.append)
+    second = first.model_copy(update={"node": "b"})
+    third = first.model_copy(update={"node": "c"})
+    ledger.append(second)
+    ledger.extend([third])
+    assert seen == [second, third] and ledger.records == (first, second, third)
