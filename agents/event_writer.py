@@ -56,7 +56,10 @@ def event_schema(entity_ids: Sequence[str]) -> type[BaseModel]:
     return create_model(
         "NextEvent",
         description=(str, Field(min_length=10, max_length=900)),
-        entities_present=(present, Field(min_length=1, max_length=len(entity_ids))),
+        # a moment worth simulating involves at least two people when the cast has them
+        entities_present=(
+            present, Field(min_length=min(2, len(entity_ids)), max_length=len(entity_ids))
+        ),
         importance=(float, Field(ge=0.0, le=1.0)),
         focus=(str, Field(default="", max_length=160)),
         decision=(DecisionChoice | None, Field(default=None)),

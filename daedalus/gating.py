@@ -323,9 +323,13 @@ def gate_timepoint(
     animism: int,
     cap: int,
     chronotypes: Mapping[str, str] | None = None,
+    floors: Mapping[str, ResolutionLevel] | None = None,
 ) -> GateDecision:
     """Decide who takes part in the dialog at ``timepoint_id`` (see the module docstring).
 
+    An entity's level here is the higher of its ADPRS band and its ``floors`` entry — the
+    fidelity plan's cell for this moment or the resolution it has earned (M1, M2, M5) — so the
+    plan can spend more than the activation predicts, which the shadow report then shows.
     Present entities missing from ``entities`` are ignored. Fewer than two participants means
     no dialog; the snapshot levels then cover every present entity.
     """
@@ -349,10 +353,14 @@ def gate_timepoint(
         refused.extend(found)
         if not found:
             admitted.append(entity_id)
-    gated = [e for e in admitted if band(phi[e]) >= ResolutionLevel.DIALOG]
+    floor = floors or {}
+    level = {
+        e: max(band(phi[e]), floor.get(e, ResolutionLevel.TENSOR_ONLY)) for e in present
+    }
+    gated = [e for e in admitted if level[e] >= ResolutionLevel.DIALOG]
     ranked = sorted(gated, key=lambda e: (-phi[e], present.index(e)))[:cap]
     talking = tuple(ranked) if len(ranked) >= 2 else ()
-    snapshots = {e: min(band(phi[e]), SNAPSHOT_CEILING) for e in present if e not in talking}
+    snapshots = {e: min(level[e], SNAPSHOT_CEILING) for e in present if e not in talking}
     return GateDecision(
         timepoint_id=timepoint_id,
         phi=phi,

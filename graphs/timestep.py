@@ -25,7 +25,7 @@ from daedalus.agents.elaboration import progressive_training
 from daedalus.agents.expansion import NODE as EXPANSION_NODE
 from daedalus.agents.expansion import vertical_expansion
 from daedalus.context import RunContext
-from daedalus.domain import CognitiveState, PhysicalState
+from daedalus.domain import CognitiveState, PhysicalState, ResolutionLevel
 from daedalus.enforcement import dialog_at, enforce_timepoint
 from daedalus.gating import (
     find_timepoint,
@@ -36,6 +36,7 @@ from daedalus.gating import (
 )
 from daedalus.graphs.dialog import dialog_step
 from daedalus.provenance import Provenance
+from daedalus.roster import slot_id
 from daedalus.state import SimState
 from daedalus.tensors import TTMTensor, build_baseline_tensor, with_cognitive
 
@@ -49,6 +50,7 @@ __all__ = [
     "add_timestep",
     "build_timestep_graph",
     "enforce_validators",
+    "planned_floors",
     "rest_and_gate",
 ]
 
@@ -57,6 +59,29 @@ DIALOG_NODE = "dialog"
 ENFORCE_NODE = "enforce_validators"
 TIMESTEP_NODES = (GATE_NODE, DIALOG_NODE, ENFORCE_NODE, TRAINING_NODE, EXPANSION_NODE)
 """Node names in the order ``add_timestep`` chains them."""
+
+
+def planned_floors(state: SimState, timepoint_id: str) -> dict[str, ResolutionLevel]:
+    """Per entity, the higher of the fidelity plan's cell for this moment (slot = the moment's
+    depth on its causal line, M1+M17) and the resolution the entity has earned (M2, M5)."""
+    timepoints = state.get("timepoints", [])
+    by_id = {tp.id: tp for tp in timepoints}
+    depth = -1
+    current = by_id.get(timepoint_id)
+    while current is not None:
+        if current.moment_of is None:
+            depth += 1
+        current = by_id.get(current.causal_parent) if current.causal_parent else None
+    plan = state.get("plan")
+    floors: dict[str, ResolutionLevel] = {}
+    for entity_id, entity in state.get("entities", {}).items():
+        level = entity.metadata.resolution
+        if plan is not None and depth >= 0:
+            planned = plan.cells.levels.get(entity_id, {}).get(slot_id(depth))
+            if planned is not None:
+                level = max(level, planned)
+        floors[entity_id] = level
+    return floors
 
 
 def rest_and_gate(state: SimState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -88,6 +113,7 @@ def rest_and_gate(state: SimState, runtime: Runtime[RunContext]) -> dict[str, An
         animism=scenario.animism,
         cap=scenario.dialog.participants,
         chronotypes={spec.id: spec.chronotype for spec in scenario.entities},
+        floors=planned_floors(state, cursor),
     )
     provenance = Provenance(timepoints, state.get("exposures", []))
     tensors: dict[str, TTMTensor] = {}

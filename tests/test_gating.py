@@ -290,3 +290,13 @@ def test_gate_invariants(importance, hour, cap, trusts):
     assert all(r.validator == CIRCADIAN for r in decision.refused)
     if 9 <= hour <= 17:
         assert not refused
+
+
+def test_plan_and_earned_floors_bring_low_activation_entities_into_the_dialog():
+    quiet = [moment(importance=0.3)]
+    assert gate(quiet, "tp0", cast(*PEOPLE)).participants == ()
+    floors = {"ada": ResolutionLevel.DIALOG, "ben": ResolutionLevel.TRAINED, "cy": ResolutionLevel.GRAPH}
+    decision = gate_timepoint(timepoint_id="tp0", timepoints=quiet, entities=cast(*PEOPLE),
+                              relationships=(), physical={}, animism=0, cap=4, floors=floors)
+    assert set(decision.participants) == {"ada", "ben"}
+    assert decision.snapshot_levels["cy"] == ResolutionLevel.GRAPH  # the floor, above its band
