@@ -163,14 +163,14 @@ def test_next_event_chains_to_the_previous_moment_and_reads_the_last_dialog(scri
 
 
 def test_required_entities_are_present_and_guidance_reaches_the_prompt(scripted_router):
-    model = ScriptedModel({"next_event": [event("Bo walks the pier alone at dusk.", ["bo"])]})
+    model = ScriptedModel({"next_event": [event("Bo walks the pier at dusk with Ada.", ["bo", "ada"])]})
     guidance = EventGuidance(notes=("Act 3 of 5: the climax.",), required=("cy",))
     delta = asyncio.run(
         write_event(opened_state(), runtime(scripted_router(model)), guidance, total=9)
     )
     (tp,) = delta["timepoints"]
-    assert tp.entities_present == ("cy", "bo")
-    assert {e.entity_id for e in delta["exposures"]} == {"cy", "bo"}
+    assert tp.entities_present == ("cy", "bo", "ada")
+    assert {e.entity_id for e in delta["exposures"]} == {"cy", "bo", "ada"}
     (prompt,) = model.prompts_for("next_event")
     assert "- Act 3 of 5: the climax." in prompt
     assert "These must take part in the moment: Cy Moss (cy)." in prompt
@@ -189,21 +189,24 @@ def test_required_entity_must_exist(offline_router):
         )
 
 
-def test_schema_offers_only_known_entities_and_at_least_one():
+def test_schema_offers_only_known_entities_and_at_least_two_of_them():
     schema = event_schema(["ada", "bo"])
-    schema.model_validate(event("Ada calls the vote to order.", ["ada"]))
+    schema.model_validate(event("Ada calls the vote to order.", ["ada", "bo"]))
+    with pytest.raises(ValidationError):
+        schema.model_validate(event("Ada alone.", ["ada"]))
+    event_schema(["ada"]).model_validate(event("Ada calls the vote to order.", ["ada"]))
     with pytest.raises(ValidationError):
         schema.model_validate(event("Zed arrives uninvited.", ["zed"]))
     with pytest.raises(ValidationError):
         schema.model_validate(event("Nobody is there at all.", []))
     with pytest.raises(ValidationError):
         schema.model_validate(
-            event("A choice with one option.", ["bo"], decision={"question": "Go?", "options": ["go"]})
+            event("A choice with one option.", ["bo", "ada"], decision={"question": "Go?", "options": ["go"]})
         )
 
 
 def test_long_histories_are_summarised(scripted_router):
-    model = ScriptedModel({"next_event": [event("The storm reaches the harbour mouth.", ["ada"])]})
+    model = ScriptedModel({"next_event": [event("The storm reaches the harbour mouth.", ["ada", "bo"])]})
     moments = [
         Timepoint(
             id=f"tp-{i:03d}", timestamp=START + timedelta(hours=6 * i),
@@ -231,7 +234,7 @@ def test_offline_model_writes_a_valid_moment(offline_router):
 def test_month_steps_keep_to_the_calendar(scripted_router):
     sc = scenario(start=date(2031, 1, 31), timeline={"steps": 3, "step": "1 month"})
     first = Timepoint(id="tp-000", timestamp=sc.start_time, event_description="Budget day.")
-    model = ScriptedModel({"next_event": [event("The February accounts close short.", ["cy"])]})
+    model = ScriptedModel({"next_event": [event("The February accounts close short.", ["cy", "ada"])]})
     delta = asyncio.run(
         next_event({"scenario": sc, "timepoints": [first]}, runtime(scripted_router(model)))
     )
