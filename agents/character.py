@@ -58,7 +58,7 @@ def turn_schema(usable_ids: frozenset[str]) -> type[BaseModel]:
     """Output schema whose references can only name exposures the speaker may use."""
     if usable_ids:
         refs: Any = list[choice(sorted(usable_ids))]  # type: ignore[misc]
-        refs_field = Field(default_factory=list, max_length=4)
+        refs_field: Any = Field(default_factory=list, max_length=4)
     else:
         refs = list[str]
         refs_field = Field(default_factory=list, max_length=0)

@@ -87,7 +87,7 @@ def elaboration_schema(entity_ids: Sequence[str]) -> type[BaseModel]:
     )
     return create_model(
         "Elaboration",
-        profiles=(list[profile], Field(min_length=1, max_length=len(entity_ids))),  # type: ignore[valid-type]
+        profiles=(list[profile], Field(min_length=1, max_length=len(entity_ids))),
     )
 
 

@@ -23,7 +23,13 @@ from daedalus.domain import ExposureEvent, ExposureKind, Timepoint
 from daedalus.errors import ConfigError
 from daedalus.llm.actions import ActionType
 from daedalus.llm.params import SamplingParams
-from daedalus.narrative import DecisionPoint, EventGuidance, forward_line, line_timepoint_id
+from daedalus.narrative import (
+    MAIN_BRANCH,
+    DecisionPoint,
+    EventGuidance,
+    forward_line,
+    line_timepoint_id,
+)
 from daedalus.state import SimState
 
 __all__ = [
@@ -178,20 +184,35 @@ async def write_event(
     line = forward_line(state.get("timepoints", []))
     previous = line[-1] if line else None
     index = len(line)
-    tp_id = line_timepoint_id(index)
+    branch = state.get("branch_id") or MAIN_BRANCH
+    tp_id = line_timepoint_id(index, branch)
     timestamp = scenario.timeline.at(scenario.start_time, index)
     ids = _entity_ids(state)
     unknown = [e for e in guidance.required if e not in ids]
     if unknown:
         raise ConfigError(f"guidance requires unknown entities {unknown}; known: {ids}")
-    answer = await runtime.context.router.astructured(
-        node=NODE,
-        action=ACTION,
-        schema=event_schema(ids),
-        messages=build_event_messages(state, guidance, index + 1, total, timestamp),
-        params=_PARAMS,
-    )
-    data = answer.model_dump()
+    intervention = state.get("intervention")
+    mechanisms = {"M7": 1, "M17": 1, "M3": 1}
+    if intervention and previous is not None and previous.branch_id != branch:
+        # M12: the first moment of a branch is the intervention itself, among the people of
+        # the moment it forks from; later moments are written from it like any other.
+        data: dict[str, Any] = {
+            "description": intervention,
+            "entities_present": list(previous.entities_present),
+            "importance": 0.9,
+            "focus": "the intervention",
+            "decision": None,
+        }
+        mechanisms["M12"] = 1
+    else:
+        answer = await runtime.context.router.astructured(
+            node=NODE,
+            action=ACTION,
+            schema=event_schema(ids),
+            messages=build_event_messages(state, guidance, index + 1, total, timestamp),
+            params=_PARAMS,
+        )
+        data = answer.model_dump()
     present = tuple(dict.fromkeys([*guidance.required, *data["entities_present"]]))
     timepoint = Timepoint(
         id=tp_id,
@@ -200,6 +221,7 @@ async def write_event(
         event_description=data["description"].strip(),
         entities_present=present,
         importance=data["importance"],
+        branch_id=branch,
     )
     witnessed = [
         ExposureEvent(
@@ -218,7 +240,7 @@ async def write_event(
         "exposures": witnessed,
         "cursor": tp_id,
         "focus": {tp_id: data["focus"].strip()},
-        "mechanisms": {"M7": 1, "M17": 1, "M3": 1},
+        "mechanisms": mechanisms,
     }
     decision = data.get("decision")
     if decision is not None:

@@ -74,7 +74,7 @@ def expansion_schema(present: Sequence[str]) -> type[BaseModel]:
     )
     return create_model(
         "MomentBeats",
-        beats=(list[beat], Field(min_length=3, max_length=5)),  # type: ignore[valid-type]
+        beats=(list[beat], Field(min_length=3, max_length=5)),
     )
 
 

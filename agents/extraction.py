@@ -41,7 +41,7 @@ def extraction_schema(turn_count: int) -> type[BaseModel]:
     )
     return create_model(
         "ExtractedFacts",
-        facts=(list[fact], Field(default_factory=list, max_length=2 * max(turn_count, 1))),  # type: ignore[valid-type]
+        facts=(list[fact], Field(default_factory=list, max_length=2 * max(turn_count, 1))),
     )
 
 

@@ -43,7 +43,7 @@ def prospection_schema(participants: tuple[str, ...]) -> type[BaseModel]:
     )
     return create_model(
         "Prospects",
-        outlooks=(list[outlook], Field(min_length=1, max_length=len(participants))),  # type: ignore[valid-type]
+        outlooks=(list[outlook], Field(min_length=1, max_length=len(participants))),
     )
 
 

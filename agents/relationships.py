@@ -47,8 +47,8 @@ def relationships_schema(pairs: list[str], turn_count: int) -> type[BaseModel]:
     )
     return create_model(
         "RelationshipReading",
-        pairs=(list[pair_item], Field(default_factory=list, max_length=len(pairs))),  # type: ignore[valid-type]
-        contradictions=(list[clash], Field(default_factory=list, max_length=6)),  # type: ignore[valid-type]
+        pairs=(list[pair_item], Field(default_factory=list, max_length=len(pairs))),
+        contradictions=(list[clash], Field(default_factory=list, max_length=6)),
     )
 
 

@@ -27,6 +27,7 @@ from daedalus.errors import ConfigError
 __all__ = [
     "ACT_PURPOSE",
     "DEFAULT_TENSION_TARGETS",
+    "MAIN_BRANCH",
     "Act",
     "ActBeat",
     "CyclePosition",
@@ -55,11 +56,18 @@ class _Value(BaseModel):
 # ---- the line of moments ------------------------------------------------------------------
 
 
-def line_timepoint_id(index: int) -> str:
-    """The id of the ``index``-th moment of a forward line: ``tp-000``, ``tp-001``, ..."""
+MAIN_BRANCH = "main"
+"""Branch id of the line a run starts on."""
+
+
+def line_timepoint_id(index: int, branch: str = MAIN_BRANCH) -> str:
+    """The id of the ``index``-th moment of a forward line: ``tp-000``, ``tp-001``, ... on
+    the main line, ``<branch>-tp-004`` on a counterfactual branch (M12), so branches never
+    reuse an id of the line they fork from."""
     if index < 0:
         raise ConfigError(f"a timepoint index must be 0 or more, got {index}")
-    return f"tp-{index:03d}"
+    base = f"tp-{index:03d}"
+    return base if branch == MAIN_BRANCH else f"{branch}-{base}"
 
 
 def forward_line(timepoints: Iterable[Timepoint]) -> list[Timepoint]:

@@ -7,12 +7,13 @@ echoing its input) cannot duplicate it; maps merge key by key; counters add.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated as _Annotated
+from typing import Any, Protocol, TypeVar, get_args, get_origin, get_type_hints
 
 from daedalus.errors import StateConflictError
 
-__all__ = ["add_counts", "append_unique", "merge_map", "merge_nested"]
+__all__ = ["add_counts", "append_unique", "apply_update", "merge_map", "merge_nested"]
 
 
 class _HasId(Protocol):
@@ -70,3 +71,24 @@ def add_counts(left: Mapping[str, int] | None, right: Mapping[str, int] | None) 
     for key, count in (right or {}).items():
         merged[key] = merged.get(key, 0) + count
     return merged
+
+
+def apply_update(
+    state: Mapping[str, Any], update: Mapping[str, Any], schema: type
+) -> dict[str, Any]:
+    """``state`` after ``update``, combining keys the way a graph of ``schema`` would: a key
+    annotated with a reducer goes through it, any other key is replaced."""
+    hints = get_type_hints(schema, include_extras=True)
+    merged = dict(state)
+    for key, value in update.items():
+        reducer = _reducer_of(hints.get(key))
+        merged[key] = reducer(merged.get(key), value) if reducer is not None else value
+    return merged
+
+
+def _reducer_of(hint: object) -> Callable[[Any, Any], Any] | None:
+    if get_origin(hint) is _Annotated:
+        for extra in get_args(hint)[1:]:
+            if callable(extra):
+                return extra  # type: ignore[no-any-return]
+    return None

@@ -123,6 +123,8 @@ class DialogState(TypedDict, total=False):
 class SimState(TypedDict, total=False):
     """State of a mode graph: the whole simulation of one run (or one branch of it).
 
+    ``branch_id`` is the line this thread writes (``"main"`` unless it is a counterfactual
+    branch, M12) and ``intervention`` the changed event a branch starts from.
     ``cursor`` is the timepoint being simulated; ``participants`` maps a timepoint to the
     entities gated into its dialog; ``resolution`` is the level actually used per entity and
     timepoint, ``phi`` the ADPRS activation predicted for it.
@@ -152,3 +154,5 @@ class SimState(TypedDict, total=False):
     validation: Annotated[list[ValidationRecord], append_unique]
     mechanisms: Annotated[dict[str, int], add_counts]
     cursor: str | None
+    branch_id: str
+    intervention: str | None

@@ -13,7 +13,7 @@ returns only what the dialog added, so additive keys are never counted twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -291,7 +291,7 @@ async def run_dialog(
     result = await dialog_graph().ainvoke(
         dialog_input, config={"recursion_limit": limit}, context=runtime.context
     )
-    return dialog_delta(dialog_input, result)
+    return dialog_delta(dialog_input, cast(DialogState, result))
 
 
 async def dialog_step(state: SimState, runtime: Runtime[RunContext]) -> dict[str, Any]:

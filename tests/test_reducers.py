@@ -52,3 +52,14 @@ def test_merge_map_and_nested():
 def test_add_counts_sums(left, right):
     total = add_counts(left, right)
     assert sum(total.values()) == sum(left.values()) + sum(right.values())
+
+
+def test_apply_update_uses_the_schema_reducers():
+    from daedalus.reducers import apply_update
+    from daedalus.state import SimState
+
+    state = {"timepoints": [tp("a")], "mechanisms": {"M1": 1}, "cursor": "a"}
+    after = apply_update(state, {"timepoints": [tp("b")], "mechanisms": {"M1": 2}, "cursor": "b"}, SimState)
+    assert [t.id for t in after["timepoints"]] == ["a", "b"]
+    assert after["mechanisms"] == {"M1": 3} and after["cursor"] == "b"
+    assert state["cursor"] == "a"  # the input is not changed

@@ -6,6 +6,7 @@ Errors are one line: the file, the field path, and what was expected.
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -44,7 +45,7 @@ def list_templates() -> list[TemplateInfo]:
     return infos
 
 
-def load_template(name_or_path: str | Path) -> Scenario:
+def load_template(name_or_path: str | os.PathLike[str]) -> Scenario:
     """A shipped template by id, or a YAML file by path. Raises ``TemplateError``."""
     shipped = _shipped()
     key = str(name_or_path)

@@ -1,0 +1,237 @@
+"""``run``, ``resume`` and ``branch``: the Python API of runs (DESIGN.md section 9)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from daedalus.domain import TemporalMode
+from daedalus.errors import ConfigError, RunError
+from daedalus.exports import EXPORT_FORMATS
+from daedalus.graphs.branching import BranchSpec
+from daedalus.llm.cache import SQLiteResponseCache
+from daedalus.llm.ledger import Ledger
+from daedalus.llm.router import Router
+from daedalus.record import RunMeta, RunRecord
+from daedalus.runs._execute import Execution, ProgressSink, merge_branch, now, run_coroutine
+from daedalus.runs._ledger_log import LedgerLog
+from daedalus.runs._router import build_router
+from daedalus.runs._run import Run
+from daedalus.scenario import Scenario
+from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.templates import load_template
+
+__all__ = ["branch", "new_run_id", "record_state", "resume", "run"]
+
+PathLike = str | os.PathLike[str]
+
+
+def new_run_id() -> str:
+    """``run_<utc timestamp>_<8 hex>``: sortable by start, unique across machines."""
+    return f"run_{now():%Y%m%d_%H%M%S}_{uuid.uuid4().hex[:8]}"
+
+
+def _scenario(scenario: Scenario | PathLike) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load_template(scenario)
+
+
+def _router_for(
+    layout: StoreLayout,
+    run_id: str,
+    *,
+    model: str | None,
+    base_url: str | None,
+    seed: int,
+    budget: float | None,
+    budget_mode: str,
+    concurrency: int,
+    offline_latency: float,
+) -> tuple[Router, str, str | None]:
+    log = LedgerLog.of(layout.root, run_id)
+    choice = build_router(
+        model=model,
+        base_url=base_url,
+        seed=seed,
+        budget_usd=budget,
+        budget_mode=budget_mode,
+        concurrency=concurrency,
+        offline_latency=offline_latency,
+        cache=SQLiteResponseCache(layout.cache_db),
+        ledger=Ledger(on_record=log.append),
+    )
+    return choice.router, choice.label, choice.notice
+
+
+def run(
+    scenario: Scenario | PathLike,
+    *,
+    model: str | None = None,
+    seed: int = 0,
+    store: PathLike | None = None,
+    budget: float | None = None,
+    budget_mode: str | None = None,
+    concurrency: int = 8,
+    base_url: str | None = None,
+    offline_latency: float = 0.0,
+    out: PathLike | None = None,
+    formats: Sequence[str] = EXPORT_FORMATS,
+    progress: ProgressSink | None = None,
+    run_id: str | None = None,
+    on_notice: Any = None,
+) -> Run:
+    """Run a scenario (a ``Scenario``, a shipped template id or a YAML path) and store it.
+
+    With no key and no ``model`` the offline model runs (no network); ``model`` pins one model
+    first in every fallback chain; ``base_url`` points at any OpenAI-compatible server. The run
+    is checkpointed in the store (``store``, else ``$DAEDALUS_HOME``, else ``./daedalus_runs``)
+    and resumable with ``resume(run.id)`` after any failure. ``out`` writes the exports.
+    """
+    scenario = _scenario(scenario)
+    layout = StoreLayout.at(store).create()
+    run_id = run_id or new_run_id()
+    mode = budget_mode or scenario.fidelity.budget_mode
+    router, label, notice = _router_for(
+        layout, run_id, model=model, base_url=base_url, seed=seed, budget=budget,
+        budget_mode=mode, concurrency=concurrency, offline_latency=offline_latency,
+    )
+    if notice and on_notice is not None:
+        on_notice(notice)
+    meta = RunMeta(
+        id=run_id,
+        template=scenario.id,
+        mode=scenario.mode,
+        seed=seed,
+        model=label,
+        offline=router.is_offline,
+        started_at=now(),
+        paths=layout.run_paths(run_id),
+    )
+    with SqliteRunStore(layout.runs_db) as runs:
+        runs.create_run(meta)
+        runs.save_record(runs.load_record(run_id).model_copy(update={"scenario": scenario}))
+    execution = Execution(scenario, meta, layout, router, seed, progress)
+    values = run_coroutine(execution.drive({"scenario": scenario}))
+    finished = Run(execution.save(values, status="completed"), layout)
+    if out is not None:
+        finished.export(out, formats)
+    return finished
+
+
+def resume(
+    run_id: str,
+    *,
+    store: PathLike | None = None,
+    progress: ProgressSink | None = None,
+    offline_latency: float = 0.0,
+    concurrency: int = 8,
+    budget: float | None = None,
+    on_notice: Any = None,
+) -> Run:
+    """Continue a run from its last checkpoint; completed model calls are not repeated (their
+    answers come from the response cache, at no cost). A completed run is returned as is."""
+    layout = StoreLayout.at(store).create()
+    with SqliteRunStore(layout.runs_db) as runs:
+        record = runs.load_record(run_id)
+    if record.run.status == "completed":
+        return Run(record, layout)
+    if record.scenario is None:
+        raise RunError(f"run {run_id!r} has no stored scenario and cannot be resumed")
+    meta = record.run.model_copy(update={"status": "running"})
+    router, _, notice = _router_for(
+        layout, run_id, model=meta.model if meta.model != "auto" else None, base_url=None,
+        seed=meta.seed, budget=budget, budget_mode=record.scenario.fidelity.budget_mode,
+        concurrency=concurrency, offline_latency=offline_latency,
+    )
+    if notice and on_notice is not None:
+        on_notice(notice)
+    execution = Execution(record.scenario, meta, layout, router, meta.seed, progress)
+    with SqliteRunStore(layout.runs_db) as runs:
+        runs.update_status(run_id, "running")
+    values = run_coroutine(execution.drive(None))
+    return Run(execution.save(values, status="completed"), layout)
+
+
+def record_state(record: RunRecord) -> dict[str, Any]:
+    """A run record as graph-state-shaped values (for merging a new branch into it)."""
+    return {
+        "scenario": record.scenario,
+        "entities": {entity.id: entity for entity in record.entities},
+        "timepoints": list(record.timepoints),
+        "exposures": list(record.exposures),
+        "withheld": {e: list(ids) for e, ids in record.withheld.items()},
+        "dialogs": list(record.dialogs),
+        "relationships": dict(record.relationships),
+        "cognitive": dict(record.cognitive),
+        "physical": dict(record.physical),
+        "environment": record.environment,
+        "snapshots": list(record.snapshots),
+        "contradictions": list(record.contradictions),
+        "portal": record.portal,
+        "mechanisms": dict(record.mechanisms),
+        "validation": list(record.validation),
+        "phi": {e: dict(m) for e, m in record.phi.items()},
+        "resolution": {e: dict(m) for e, m in record.resolution.items()},
+        "presentation_order": list(record.presentation_order),
+        "prophecies": list(record.prophecies),
+        "branches": [{"id": b.id, "intervention": b.intervention} for b in record.branches],
+    }
+
+
+def branch(
+    run_or_id: Run | str,
+    *,
+    at: str,
+    intervention: str,
+    branch_id: str | None = None,
+    store: PathLike | None = None,
+    progress: ProgressSink | None = None,
+    offline_latency: float = 0.0,
+) -> Run:
+    """Fork a finished forward-mode run after moment ``at`` with ``intervention`` (M12).
+
+    The branch runs on its own checkpoint thread seeded from the parent's checkpoint: the
+    shared prefix costs no model call, the parent's moments are never changed, and the branch's
+    moments (ids ``<branch>-tp-NNN``) are added to the run's record.
+    """
+    run_id = run_or_id.id if isinstance(run_or_id, Run) else run_or_id
+    layout = StoreLayout.at(store).create()
+    with SqliteRunStore(layout.runs_db) as runs:
+        record = runs.load_record(run_id)
+    scenario = record.scenario
+    if scenario is None:
+        raise RunError(f"run {run_id!r} has no stored scenario and cannot be branched")
+    if scenario.mode is TemporalMode.PORTAL:
+        raise ConfigError("branching works on forward modes; a PORTAL run cannot be branched")
+    taken = {b.id for b in record.branches}
+    name = branch_id or next(f"w{n}" for n in range(1, 1000) if f"w{n}" not in taken)
+    if name in taken:
+        raise ConfigError(f"branch {name!r} already exists in run {run_id!r}")
+    spec = BranchSpec(id=name, fork_timepoint=at, intervention=intervention)
+    meta = record.run
+    router, _, _ = _router_for(
+        layout, run_id, model=meta.model if meta.model != "auto" else None, base_url=None,
+        seed=meta.seed, budget=None, budget_mode=scenario.fidelity.budget_mode, concurrency=8,
+        offline_latency=offline_latency,
+    )
+    execution = Execution(scenario, meta, layout, router, meta.seed, progress)
+    values = run_coroutine(_fork(execution, spec))
+    merged = merge_branch(record_state(record), values["seeded"], values["final"], spec)
+    return Run(execution.save(merged, status=meta.status), layout)
+
+
+async def _fork(execution: Execution, spec: BranchSpec) -> dict[str, Any]:
+    from daedalus.checkpoint import async_sqlite_checkpointer
+    from daedalus.graphs.branching import fork_branch
+    from daedalus.graphs.modes import build_graph, recursion_limit_for
+
+    async with async_sqlite_checkpointer(execution.layout.checkpoints_db) as saver:
+        app = build_graph(execution.scenario.mode).compile(checkpointer=saver)
+        if not (await app.aget_state(execution.config)).values:
+            raise RunError(f"run {execution.meta.id!r} has no checkpoints to branch from")
+        seeded, final = await fork_branch(
+            app, execution.config, spec, context=execution.context,
+            recursion_limit=recursion_limit_for(execution.scenario),
+        )
+    return {"seeded": seeded, "final": final}

@@ -1,0 +1,168 @@
+"""Runs a mode graph on a checkpoint thread and keeps the run store up to date.
+
+The graph runs under the store's SQLite checkpointer (thread id = run id), so a run killed at
+any point resumes from its last superstep; every model answer is in the store's response cache,
+so nothing already paid for is paid again; every ledger row is on disk the moment it exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from langchain_core.runnables import RunnableConfig
+
+from daedalus.checkpoint import async_sqlite_checkpointer
+from daedalus.context import RunContext
+from daedalus.domain import TemporalMode
+from daedalus.graphs.branching import BranchSpec, fork_branch
+from daedalus.graphs.modes import build_graph, recursion_limit_for
+from daedalus.llm.router import Router
+from daedalus.record import RunMeta, RunRecord
+from daedalus.reducers import add_counts
+from daedalus.runs._ledger_log import LedgerLog
+from daedalus.scenario import Scenario
+from daedalus.store import SqliteRunStore, StoreLayout
+
+__all__ = ["Execution", "ProgressSink", "merge_branch", "now"]
+
+ProgressSink = Callable[[Mapping[str, Any]], None]
+"""Receives the graphs' custom progress events (``{"event": "timepoint", ...}``)."""
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Execution:
+    """Everything one process needs to drive a run's graph."""
+
+    scenario: Scenario
+    meta: RunMeta
+    layout: StoreLayout
+    router: Router
+    seed: int
+    progress: ProgressSink | None = None
+
+    @property
+    def config(self) -> RunnableConfig:
+        return {
+            "configurable": {"thread_id": self.meta.id},
+            "recursion_limit": recursion_limit_for(self.scenario),
+        }
+
+    @property
+    def context(self) -> RunContext:
+        return RunContext(router=self.router, seed=self.seed)
+
+    def record(self, values: Mapping[str, Any], *, status: str) -> RunRecord:
+        """The run record of ``values`` with every ledger row written so far."""
+        done = now() if status == "completed" else None
+        meta = self.meta.model_copy(update={"status": status, "completed_at": done})
+        rows = LedgerLog.of(self.layout.root, self.meta.id).read()
+        return RunRecord.from_state(values, meta=meta, ledger=rows)
+
+    def save(self, values: Mapping[str, Any], *, status: str) -> RunRecord:
+        record = self.record(values, status=status)
+        with SqliteRunStore(self.layout.runs_db) as runs:
+            runs.save_record(record)
+        return record
+
+    async def drive(self, graph_input: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Run (or resume, with ``graph_input=None``) the graph to its end; returns the final
+        state, with BRANCHING runs' branches merged in. On any failure the partial record is
+        saved as ``interrupted`` before the error propagates."""
+        async with async_sqlite_checkpointer(self.layout.checkpoints_db) as saver:
+            app = build_graph(self.scenario.mode).compile(checkpointer=saver)
+            latest: dict[str, Any] = {}
+            try:
+                async for kind, chunk in app.astream(
+                    graph_input,
+                    self.config,
+                    context=self.context,
+                    stream_mode=["custom", "values"],
+                ):
+                    if kind == "custom" and self.progress is not None:
+                        self.progress(cast(Mapping[str, Any], chunk))
+                    elif kind == "values":
+                        latest = cast(dict[str, Any], chunk)
+                values = dict((await app.aget_state(self.config)).values or latest)
+                if self.scenario.mode is TemporalMode.BRANCHING:
+                    for spec in values.get("branch_plan") or []:
+                        values = await self._branch(app, values, spec)
+            except BaseException:
+                snapshot = await app.aget_state(self.config)
+                self.save(dict(snapshot.values or latest), status="interrupted")
+                raise
+            return values
+
+    async def _branch(self, app: Any, values: dict[str, Any], spec: BranchSpec) -> dict[str, Any]:
+        if self.progress is not None:
+            self.progress({"event": "branch", "id": spec.id, "fork": spec.fork_timepoint})
+        thread = f"{self.meta.id}:{spec.id}"
+        existing = await app.aget_state({"configurable": {"thread_id": thread}})
+        if existing.values and not existing.next:  # finished before an interruption
+            return merge_branch(values, _seed_of(values, spec), dict(existing.values), spec)
+        seeded, final = await fork_branch(
+            app, self.config, spec, context=self.context,
+            recursion_limit=recursion_limit_for(self.scenario),
+        )
+        return merge_branch(values, seeded, final, spec)
+
+
+def _seed_of(values: Mapping[str, Any], spec: BranchSpec) -> dict[str, Any]:
+    """The parent's values up to the fork, for merging a branch finished in an earlier process."""
+    keep = {tp.id for tp in values.get("timepoints", []) if tp.branch_id == "main"}
+    return {"timepoints": [tp for tp in values.get("timepoints", []) if tp.id in keep]}
+
+
+def merge_branch(
+    parent: Mapping[str, Any],
+    seeded: Mapping[str, Any],
+    final: Mapping[str, Any],
+    spec: BranchSpec,
+) -> dict[str, Any]:
+    """``parent`` plus what the branch added after its seed (M12).
+
+    Logs gain the branch's new items (their ids are branch-prefixed, so the parent's are never
+    replaced); mechanism counts gain the branch's own counts; the branch's intervention is kept
+    under ``branches``. Per-entity maps keep the parent's latest values.
+    """
+    merged = dict(parent)
+    for key in ("timepoints", "exposures", "dialogs", "validation", "contradictions"):
+        have = {item.id for item in merged.get(key, [])}
+        seeded_ids = {item.id for item in seeded.get(key, [])}
+        added = [i for i in final.get(key, []) if i.id not in have and i.id not in seeded_ids]
+        merged[key] = [*merged.get(key, []), *added]
+    for key in ("phi", "resolution"):
+        combined = {e: dict(m) for e, m in merged.get(key, {}).items()}
+        for entity, cells in final.get(key, {}).items():
+            combined.setdefault(entity, {}).update(cells)
+        merged[key] = combined
+    seeded_counts = seeded.get("mechanisms", {})
+    own = {
+        k: v - seeded_counts.get(k, 0)
+        for k, v in final.get("mechanisms", {}).items()
+        if v - seeded_counts.get(k, 0) > 0
+    }
+    merged["mechanisms"] = add_counts(merged.get("mechanisms", {}), own)
+    branches = [b for b in merged.get("branches", []) if b.get("id") != spec.id]
+    merged["branches"] = [*branches, {"id": spec.id, "intervention": spec.intervention}]
+    return merged
+
+
+def run_coroutine(coro: Any) -> Any:
+    """Run ``coro`` to completion from sync code, even when a loop is already running
+    (notebooks): then it runs on a fresh loop in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -1,0 +1,45 @@
+"""M5 queries on a stored run: answer from provenance, elevate resolution, save."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from daedalus.graphs.query import QueryAnswer, answer_query
+from daedalus.llm.cache import SQLiteResponseCache
+from daedalus.llm.ledger import Ledger
+from daedalus.record import RunRecord
+from daedalus.reducers import apply_update
+from daedalus.runs._execute import run_coroutine
+from daedalus.runs._ledger_log import LedgerLog
+from daedalus.runs._router import build_router
+from daedalus.state import SimState
+from daedalus.store import SqliteRunStore
+
+if TYPE_CHECKING:
+    from daedalus.runs._run import Run
+
+__all__ = ["ask"]
+
+
+def ask(run: Run, question: str, *, model: str | None = None) -> tuple[QueryAnswer, RunRecord]:
+    """Answer ``question`` about ``run`` and save the elevated resolution (and any entity the
+    question made the run generate, M9); returns the answer and the updated record."""
+    from daedalus.runs._api import record_state
+
+    record = run.record
+    meta = record.run
+    chosen = model or (meta.model if meta.model != "auto" else None)
+    choice = build_router(
+        model=chosen, base_url=None, seed=meta.seed, budget_usd=None, budget_mode="soft",
+        concurrency=4, offline_latency=0.0, cache=SQLiteResponseCache(run.layout.cache_db),
+        ledger=Ledger(on_record=LedgerLog.of(run.layout.root, meta.id).append),
+    )
+    state = record_state(record)
+    asked = answer_query(cast(SimState, state), question, choice.router)
+    answer: QueryAnswer = run_coroutine(asked)
+    state = apply_update(state, answer.updates, SimState)
+    rows = LedgerLog.of(run.layout.root, meta.id).read()
+    updated = RunRecord.from_state(state, meta=meta, ledger=rows)
+    with SqliteRunStore(run.layout.runs_db) as runs:
+        runs.save_record(updated)
+    return answer, updated

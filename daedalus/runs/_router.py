@@ -1,0 +1,69 @@
+"""Builds the router a run uses from the user's choices (model, base URL, budget, ...)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from daedalus.llm.budget import BudgetGuard
+from daedalus.llm.cache import ResponseCache
+from daedalus.llm.ledger import Ledger
+from daedalus.llm.router import Router
+from daedalus.strategy import BudgetMode
+
+__all__ = ["OFFLINE_NOTICE", "RouterChoice", "build_router", "model_label"]
+
+OFFLINE_NOTICE = (
+    "Using the offline model (no key, no network). Set OPENROUTER_API_KEY to route each node "
+    "to a real model, or pass --model ID to pin one."
+)
+
+
+@dataclass(frozen=True)
+class RouterChoice:
+    """A built router, the model label the run records, and a notice for the user (or None)."""
+
+    router: Router
+    label: str
+    notice: str | None
+
+
+def model_label(model: str | None, base_url: str | None) -> str:
+    """What a run records as its model: ``offline``, a pinned id, or ``auto`` (M18 routing)."""
+    has_key = bool(os.environ.get("OPENROUTER_API_KEY", "").strip())
+    if model == "offline" or (model is None and not has_key and base_url is None):
+        return "offline"
+    return model or "auto"
+
+
+def build_router(
+    *,
+    model: str | None,
+    base_url: str | None,
+    seed: int,
+    budget_usd: float | None,
+    budget_mode: str,
+    concurrency: int,
+    offline_latency: float,
+    cache: ResponseCache,
+    ledger: Ledger,
+) -> RouterChoice:
+    """The router for a run.
+
+    No key and no model: the offline model (with a notice saying how to switch). A base URL: any
+    OpenAI-compatible server (Ollama, vLLM, OpenRouter itself). Otherwise OpenRouter with M18
+    routing, or ``model`` pinned first in every fallback chain.
+    """
+    budget = BudgetGuard(budget_usd, BudgetMode(budget_mode))
+    shared: dict[str, Any] = {
+        "seed": seed, "concurrency": concurrency, "cache": cache, "ledger": ledger, "budget": budget
+    }
+    label = model_label(model, base_url)
+    if label == "offline":
+        notice = OFFLINE_NOTICE if model is None else None
+        return RouterChoice(Router.offline(latency=offline_latency, **shared), label, notice)
+    if base_url is not None:
+        router = Router.openrouter(base_url=base_url, model=model, **shared)
+        return RouterChoice(router, label, None)
+    return RouterChoice(Router.from_env(model=model, **shared), label, None)

@@ -1,0 +1,154 @@
+"""BRANCHING (M12): counterfactual timelines that fork from a moment of a forward line.
+
+The main line runs like PEARL. At its end ``plan_branches`` decides where and how to branch:
+the scenario's ``branching.branch_points`` (interventions, in order) at ``branching.fork_step``,
+or else the decision points the event writer noticed (one option per branch) at the most
+important such moment. Each planned branch is then run by ``fork_branch`` on its own checkpoint
+thread, seeded from the parent's checkpoint right after the fork moment: the shared prefix is
+not simulated again (no model call), the intervention becomes the branch's first moment, and
+the forward loop propagates its effects. The parent thread is never written to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph import StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, ConfigDict, Field
+
+from daedalus.context import RunContext
+from daedalus.errors import RunError
+from daedalus.graphs._forward import ForwardState, build_forward_graph, consistency_delta
+from daedalus.narrative import MAIN_BRANCH, DecisionPoint, forward_line
+from daedalus.scenario import Scenario
+from daedalus.temporal import check_pearl
+
+__all__ = [
+    "PLAN_NODE",
+    "BranchSpec",
+    "BranchingState",
+    "build_branching_graph",
+    "fork_branch",
+    "plan_branches",
+]
+
+PLAN_NODE = "plan_branches"
+
+
+class BranchSpec(BaseModel):
+    """A counterfactual to run: its id, the moment it forks after, and what changes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    fork_timepoint: str
+    intervention: str = Field(min_length=1)
+
+
+class BranchingState(ForwardState, total=False):
+    """A BRANCHING run: the forward state plus the branches planned at the end of the line."""
+
+    branch_plan: list[BranchSpec]
+
+
+def _fork_index(state: Mapping[str, Any], line_ids: list[str]) -> int:
+    scenario: Scenario = state["scenario"]
+    section = scenario.branching
+    last = len(line_ids) - 2  # a branch needs at least one moment after its fork
+    if section is not None and section.fork_step is not None:
+        return max(0, min(section.fork_step, last))
+    decisions: Mapping[str, DecisionPoint] = state.get("decision_points", {})
+    timepoints = {tp.id: tp for tp in state.get("timepoints", [])}
+    candidates = [i for i, tp_id in enumerate(line_ids[: last + 1]) if tp_id in decisions]
+    if candidates:
+        return int(max(candidates, key=lambda i: (timepoints[line_ids[i]].importance, -i)))
+    return max(0, last // 2)
+
+
+def branch_specs(state: Mapping[str, Any]) -> list[BranchSpec]:
+    """The branches to run after the main line (pure; see the module docstring)."""
+    scenario = state["scenario"]
+    section = scenario.branching
+    timepoints = forward_line(state.get("timepoints", []))
+    line = [tp.id for tp in timepoints if tp.branch_id == MAIN_BRANCH]
+    if len(line) < 2:
+        return []
+    fork = _fork_index(state, line)
+    wanted = section.branches if section is not None else 1
+    interventions = list(section.branch_points) if section is not None else []
+    decision = state.get("decision_points", {}).get(line[fork])
+    if decision is not None:
+        interventions.extend(f"{decision.question} — {option}" for option in decision.options)
+    return [
+        BranchSpec(id=f"b{number + 1}", fork_timepoint=line[fork], intervention=text)
+        for number, text in enumerate(interventions[:wanted])
+    ]
+
+
+def plan_branches(state: BranchingState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Node: judge the main line (``check_pearl``) and plan the counterfactual branches."""
+    delta = consistency_delta(check_pearl(state.get("timepoints", [])))
+    delta["branch_plan"] = branch_specs(state)
+    return delta
+
+
+def build_branching_graph() -> StateGraph[
+    BranchingState, RunContext, BranchingState, BranchingState
+]:
+    """The uncompiled BRANCHING graph: the forward loop, ending in ``plan_branches``."""
+    return build_forward_graph(BranchingState, finish=(PLAN_NODE, plan_branches))
+
+
+async def fork_branch(
+    app: CompiledStateGraph[Any, RunContext, Any, Any],
+    parent: RunnableConfig,
+    spec: BranchSpec,
+    *,
+    context: RunContext,
+    recursion_limit: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run ``spec`` on its own thread, seeded from ``parent``'s checkpoint after the fork.
+
+    Returns (the state the branch was seeded with, the branch's final state). Works for any
+    compiled forward graph (PEARL, DIRECTORIAL, NONLINEAR, CYCLICAL, BRANCHING) with a
+    checkpointer. Raises ``RunError`` when the parent never finished the fork moment.
+    """
+    current = await app.aget_state(parent)
+    line = [
+        tp.id
+        for tp in forward_line(current.values.get("timepoints", []))
+        if tp.branch_id == MAIN_BRANCH
+    ]
+    if spec.fork_timepoint not in line[:-1]:
+        raise RunError(
+            f"cannot branch at {spec.fork_timepoint!r}: pick a moment of the main line before "
+            f"its last ({', '.join(line[:-1]) or 'the run has too few moments'})"
+        )
+    seed = None
+    # History runs newest first: the latest checkpoint still on the fork moment is the one
+    # written after its timestep finished, just before the next moment is written.
+    async for snapshot in app.aget_state_history(parent):
+        if snapshot.values.get("cursor") == spec.fork_timepoint:
+            seed = snapshot
+            break
+    if seed is None:
+        raise RunError(
+            f"cannot branch at {spec.fork_timepoint!r}: the run has no checkpoint after that "
+            "moment finished (pick a moment of the main line before its last)"
+        )
+    thread = f"{parent['configurable']['thread_id']}:{spec.id}"
+    config: RunnableConfig = {
+        "configurable": {"thread_id": thread},
+        "recursion_limit": recursion_limit,
+    }
+    seeded = {**seed.values, "branch_id": spec.id, "intervention": spec.intervention}
+    metadata: Mapping[str, Any] = seed.metadata or {}
+    writes: Mapping[str, Any] = metadata.get("writes") or {}
+    as_node = next(iter(writes), None)
+    await app.aupdate_state(config, seeded, as_node=as_node)
+    final = await app.ainvoke(None, config, context=context)
+    return dict(seeded), dict(final)
