@@ -176,8 +176,14 @@ class ModelAsker:
             _log.warning("cached answer ignored", model=answer.model, reason=exc.reason)
             return None
         offline = any(r.offline for r in chain if r.model_id == answer.model)
+        selected = any(r.selected for r in chain if r.model_id == answer.model)
         record = CallRecord(
-            node=node, action=action, model=answer.model, cache_hit=True, offline=offline
+            node=node,
+            action=action,
+            model=answer.model,
+            cache_hit=True,
+            offline=offline,
+            selected=selected,
         )
         self.ledger.append(record)
         return value
@@ -208,6 +214,7 @@ class ModelAsker:
                         latency_s=max(self._clock() - started, 0.0),
                         retries=usage.requests - 1,
                         offline=usage.offline,
+                        selected=routed.selected,
                         error=error,
                     )
                 )

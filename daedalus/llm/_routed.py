@@ -29,6 +29,8 @@ class RoutedModel:
     structured_output: StructuredOutputMethod = StructuredOutputMethod.JSON_SCHEMA
     openrouter: bool = False
     offline: bool = False
+    selected: bool = False
+    """True when M18 selection over the registry put this model in the chain."""
 
 
 @dataclass

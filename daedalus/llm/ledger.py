@@ -25,7 +25,8 @@ class CallRecord(BaseModel):
 
     ``retries`` counts the extra requests sent to this model (transport retries and re-asks);
     ``error`` is ``None`` for the model whose answer was used, else the error class that made
-    the router move on. ``cost_estimated`` is true when the provider reported no cost and the
+    the router move on. ``selected`` is true when M18 selection over the registry chose the
+    model. ``cost_estimated`` is true when the provider reported no cost and the
     dollars come from registry prices.
     """
 
@@ -42,6 +43,7 @@ class CallRecord(BaseModel):
     cache_hit: bool = False
     retries: int = Field(default=0, ge=0)
     offline: bool = False
+    selected: bool = False
     error: str | None = None
 
 

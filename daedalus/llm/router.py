@@ -309,6 +309,7 @@ class Router:
                 profile=profile,
                 structured_output=profile.structured_output,
                 openrouter=on_openrouter,
+                selected=True,
             )
 
         def chain(action: ActionType) -> list[RoutedModel]:

@@ -64,6 +64,9 @@ class Execution:
         done = now() if status == "completed" else None
         meta = self.meta.model_copy(update={"status": status, "completed_at": done})
         rows = LedgerLog.of(self.layout.root, self.meta.id).read()
+        selections = sum(1 for row in rows if row.selected)
+        if selections:  # M18 works in the router, outside the graph state: count its choices
+            values = {**values, "mechanisms": {**values.get("mechanisms", {}), "M18": selections}}
         return RunRecord.from_state(values, meta=meta, ledger=rows)
 
     def save(self, values: Mapping[str, Any], *, status: str) -> RunRecord:

@@ -443,6 +443,7 @@ def test_ledger_cost_is_the_sum_of_billed_costs(server, sleeps):
     assert router.ledger.totals().cost_usd == pytest.approx(0.0031 + 0.0042 + 0.0007, abs=1e-15)
     assert not any(r.cost_estimated for r in router.ledger.records)
     assert router.budget.spent_usd == pytest.approx(0.008, abs=1e-15)
+    assert all(r.selected for r in router.ledger.records)  # M18 chose every model
 
 
 def test_missing_cost_is_estimated_from_registry_prices(server, sleeps):
@@ -529,6 +530,7 @@ def test_any_openai_compatible_server_through_base_url(sleeps):
         assert ask_text(router) == "local"
     body = json.loads(route.calls.last.request.content)
     assert body["model"] == "llama3.1:8b" and "provider" not in body
+    assert not router.ledger.records[0].selected  # a model of its own server: no M18 choice
 
 
 def test_an_unknown_pinned_model_fails_at_construction(sleeps):
