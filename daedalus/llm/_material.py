@@ -116,8 +116,12 @@ def content_words(text: str) -> frozenset[str]:
     )
 
 
-def gather_material(messages: Sequence[BaseMessage]) -> Material:
-    """Extract the material of a prompt; JSON blocks (schemas, state dumps) are left out."""
+def gather_material(
+    messages: Sequence[BaseMessage], field_names: frozenset[str] = frozenset()
+) -> Material:
+    """Extract the material of a prompt; JSON blocks (schemas, state dumps) are left out, and
+    so are lines that describe an output field (``"- reason: one sentence on why"``) when the
+    field is one of ``field_names``."""
     texts = [_without_json(message_text(m)) for m in messages if m.type in ("system", "human")]
     humans = [m for m in messages if isinstance(m, HumanMessage)]
     last_human = _without_json(message_text(humans[-1])) if humans else ""
@@ -125,6 +129,8 @@ def gather_material(messages: Sequence[BaseMessage]) -> Material:
     bullets: list[str] = []
     instructions: list[str] = []
     quotes: list[str] = []
+    if field_names:
+        texts = [_without_field_lines(t, field_names, instructions) for t in texts]
     for text in texts:
         quoted = (q.strip().rstrip(",;:").strip() for q in _QUOTED.findall(text))
         quotes.extend(q for q in quoted if len(q.split()) >= 3)  # single quoted words are examples
@@ -147,6 +153,21 @@ def gather_material(messages: Sequence[BaseMessage]) -> Material:
         last_human=last_human,
         text=full,
     )
+
+
+_FIELD_LINE = re.compile(r"^\s*(?:[-*•+]\s*)?([A-Za-z_][A-Za-z0-9_ ]{0,30}?)\s*:\s+\S")
+
+
+def _without_field_lines(text: str, field_names: frozenset[str], instructions: list[str]) -> str:
+    """``text`` without the lines that explain an output field (they are instructions)."""
+    kept = []
+    for line in text.splitlines():
+        label = _FIELD_LINE.match(line)
+        if label and label.group(1).strip().lower().replace(" ", "_") in field_names:
+            instructions.append(line.strip(" -*•+"))
+            continue
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def _file(piece: str, content: list[str], instructions: list[str]) -> None:

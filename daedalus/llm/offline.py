@@ -107,7 +107,7 @@ class OfflineChatModel(BaseChatModel):
         request = read_request(messages, kwargs)
         seed = self.seed if kwargs.get("seed") is None else kwargs["seed"]
         dice = Dice.from_parts("daedalus-offline-v1", str(seed), _prompt_key(messages, kwargs))
-        writer = Writer(gather_material(messages))
+        writer = Writer(gather_material(messages, _field_names(kwargs)))
         extras = [canonical_json(kwargs[k]) for k in ("tools", "response_format") if k in kwargs]
         prompt_tokens = estimate_prompt_tokens(messages, extras)
         tool_calls: list[dict[str, Any]] = []
@@ -205,3 +205,19 @@ def _result(message: AIMessage) -> ChatResult:
             "model_name": message.response_metadata["model_name"],
         },
     )
+
+
+def _field_names(kwargs: dict[str, Any]) -> frozenset[str]:
+    """Every property name in the schemas a call offers (so lines explaining them are skipped)."""
+    names: set[str] = set()
+    pending: list[Any] = [kwargs.get("response_format"), kwargs.get("tools")]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            properties = item.get("properties")
+            if isinstance(properties, dict):
+                names.update(str(key).lower() for key in properties)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return frozenset(names)
