@@ -102,12 +102,19 @@ def _merge_bodies(
     return merged
 
 
-def resolve_api_key(api_key: str | SecretStr | None) -> SecretStr:
-    """The key given, else ``OPENROUTER_API_KEY``; a missing key is a ``ConfigError``."""
+LOCAL_SERVER_KEY = "no-key-needed"
+"""Sent to OpenAI-compatible servers that need no key (a local Ollama or vLLM)."""
+
+
+def resolve_api_key(api_key: str | SecretStr | None, *, required: bool = True) -> SecretStr:
+    """The key given, else ``OPENROUTER_API_KEY``; a missing key is a ``ConfigError`` unless
+    ``required`` is false (a server of your own), when a placeholder is sent instead."""
     if isinstance(api_key, SecretStr):
         value = api_key.get_secret_value()
     else:
         value = api_key or os.environ.get("OPENROUTER_API_KEY", "")
+    if not value.strip() and not required:
+        return SecretStr(LOCAL_SERVER_KEY)
     if not value.strip():
         raise ConfigError(
             "no OpenRouter API key: pass api_key= or set OPENROUTER_API_KEY "

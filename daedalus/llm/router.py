@@ -279,11 +279,11 @@ class Router:
         under ``preference``); ``model`` pins a first choice ahead of that chain. On a server
         other than OpenRouter, a pinned id the registry does not know is used alone.
         """
-        key = resolve_api_key(api_key)
         url = resolve_base_url(base_url)
+        on_openrouter = (urlparse(url).hostname or "").endswith("openrouter.ai")
+        key = resolve_api_key(api_key, required=on_openrouter)
         reg = registry if registry is not None else ModelRegistry.default()
         preference = _preference(kw.pop("preference", None))
-        on_openrouter = (urlparse(url).hostname or "").endswith("openrouter.ai")
         if model is not None and on_openrouter:
             reg.get(model)  # an unknown id fails here, with close matches, not at the first call
         lock = threading.Lock()

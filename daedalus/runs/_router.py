@@ -32,9 +32,14 @@ class RouterChoice:
 def model_label(model: str | None, base_url: str | None) -> str:
     """What a run records as its model: ``offline``, a pinned id, or ``auto`` (M18 routing)."""
     has_key = bool(os.environ.get("OPENROUTER_API_KEY", "").strip())
-    if model == "offline" or (model is None and not has_key and base_url is None):
+    if model == "offline" or (model is None and not has_key and _server(base_url) is None):
         return "offline"
     return model or "auto"
+
+
+def _server(base_url: str | None) -> str | None:
+    """The OpenAI-compatible server asked for, by argument or ``OPENROUTER_BASE_URL``."""
+    return base_url or os.environ.get("OPENROUTER_BASE_URL", "").strip() or None
 
 
 def build_router(
@@ -63,7 +68,8 @@ def build_router(
     if label == "offline":
         notice = OFFLINE_NOTICE if model is None else None
         return RouterChoice(Router.offline(latency=offline_latency, **shared), label, notice)
-    if base_url is not None:
-        router = Router.openrouter(base_url=base_url, model=model, **shared)
+    server = _server(base_url)
+    if server is not None:
+        router = Router.openrouter(base_url=server, model=model, **shared)
         return RouterChoice(router, label, None)
     return RouterChoice(Router.from_env(model=model, **shared), label, None)

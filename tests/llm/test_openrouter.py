@@ -547,3 +547,16 @@ def test_a_handed_in_model_keeps_its_own_key_secret(server, sleeps):
     with pytest.raises(ModelRequestError) as caught:
         ask_text(router)
     assert KEY not in str(caught.value) and "***" in str(caught.value)
+
+
+def test_a_local_server_needs_no_key(monkeypatch, sleeps):
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    local = "http://localhost:11434/v1"
+    with respx.mock() as mock:
+        route = mock.post(f"{local}/chat/completions").mock(return_value=completion("local"))
+        router = Router.openrouter(base_url=local, model="llama3.1:8b", registry=REGISTRY,
+                                   http_client=SYNC_CLIENT, http_async_client=ASYNC_CLIENT)
+        assert ask_text(router) == "local"
+    assert route.calls.last.request.headers["Authorization"] == "Bearer no-key-needed"
+    with pytest.raises(ConfigError, match="API key"):
+        Router.openrouter(base_url="https://openrouter.ai/api/v1")
