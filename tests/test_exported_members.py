@@ -27,6 +27,13 @@ EXPECTED = {
         "fork_branch", "prepare_dialog", "recursion_limit_for", "run_dialog",
         "select_participants",
     ],
+    "daedalus.store": [
+        "DEFAULT_LIST_LIMIT", "DEFAULT_STORE_DIR", "MemoryRunStore", "RunStore", "RunSummary",
+        "STORE_ENV", "SqliteRunStore", "StoreLayout", "store_dir",
+    ],
+    "daedalus.exports": ["EXPORT_FILES", "EXPORT_FORMATS", "write_exports"],
+    "daedalus.templates": ["TemplateInfo", "list_templates", "load_template", "parse_template"],
+    "daedalus.prompts": ["Prompt", "available_prompts", "load_prompt"],
     "daedalus.runs": [
         "OFFLINE_NOTICE", "Convergence", "Estimate", "Run", "branch", "compare", "estimate",
         "resume", "run",
