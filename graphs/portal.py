@@ -34,6 +34,7 @@ from daedalus.agents.portal_judge import NODE as JUDGE_NODE
 from daedalus.agents.portal_judge import portal_judge
 from daedalus.context import RunContext
 from daedalus.errors import ConfigError
+from daedalus.graphs._forward import consistency_delta
 from daedalus.graphs.scene import add_scene_setup
 from daedalus.graphs.timestep import add_timestep
 from daedalus.portal import (
@@ -47,7 +48,6 @@ from daedalus.portal import (
     witnessed_exposures,
 )
 from daedalus.scenario import Scenario
-from daedalus.state import ValidationRecord
 from daedalus.temporal import check_portal
 
 __all__ = [
@@ -157,18 +157,7 @@ def _after_timestep(state: PortalState) -> str:
 def portal_check(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Node: ``check_portal`` over the finished timeline into ``consistency`` (M17), with one
     ``validation`` record (action ``recorded``) per violation."""
-    report = check_portal(state.get("timepoints", []), state["portal"].chain)
-    records = [
-        ValidationRecord(
-            id=f"temporal-portal-{number}",
-            validator=f"temporal:{found.rule.value}",
-            timepoint_id=found.timepoint_ids[0] if found.timepoint_ids else None,
-            message=f"{found.severity.value}: {found.message}",
-            action="recorded",
-        )
-        for number, found in enumerate(report.violations)
-    ]
-    return {"consistency": report, "validation": records, "mechanisms": {"M17": 1}}
+    return consistency_delta(check_portal(state.get("timepoints", []), state["portal"].chain))
 
 
 def portal_recursion_limit(scenario: Scenario) -> int:
