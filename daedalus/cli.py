@@ -7,15 +7,24 @@ line.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from daedalus._cli_catalog import list_command, show_command
+from daedalus._cli_estimate import estimate_command
+from daedalus._cli_failure import DaedalusGroup, remember_debug
+from daedalus._cli_inspect import export_command, query_command, runs_command
 from daedalus._cli_models import models_command
+from daedalus._cli_new import new_command
+from daedalus._cli_run import branch_command, resume_command, run_command
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="daedalus",
     help="Temporal simulation with LLMs.",
+    cls=DaedalusGroup,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -23,10 +32,26 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    ctx: typer.Context,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback when a command fails.")
+    ] = False,
+) -> None:
     """Temporal simulation with LLMs: run, inspect and cost scenarios and the models behind them."""
+    remember_debug(ctx, debug)
 
 
+app.command("list")(list_command)
+app.command("show")(show_command)
+app.command("run")(run_command)
+app.command("estimate")(estimate_command)
+app.command("runs")(runs_command)
+app.command("resume")(resume_command)
+app.command("branch")(branch_command)
+app.command("export")(export_command)
+app.command("query")(query_command)
+app.command("new")(new_command)
 app.command("models")(models_command)
 
 

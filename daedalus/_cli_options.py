@@ -1,0 +1,131 @@
+"""Options and arguments shared by the run commands, and the checks behind them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from daedalus.errors import ConfigError, RunError
+from daedalus.exports import EXPORT_FORMATS
+from daedalus.runs import Run
+from daedalus.store import STORE_ENV, SqliteRunStore, StoreLayout
+
+__all__ = [
+    "DEFAULT_FORMATS",
+    "BaseUrlOption",
+    "FormatOption",
+    "JsonOption",
+    "LatencyOption",
+    "ModelOption",
+    "OutOption",
+    "RunRef",
+    "StoreOption",
+    "TemplateArg",
+    "existing_store",
+    "open_run",
+    "parse_formats",
+    "resolve_run",
+]
+
+DEFAULT_FORMATS = EXPORT_FORMATS
+"""What ``run``, ``resume``, ``branch`` and ``export`` write unless ``--format`` says otherwise."""
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        metavar="DIR",
+        help=f"Store directory (default: ${STORE_ENV}, else ./daedalus_runs).",
+    ),
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", metavar="DIR", help="Write the exports here."),
+]
+FormatOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="F",
+        help=f"Export format, repeatable or comma-separated: {', '.join(EXPORT_FORMATS)}.",
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the result as JSON only (no table, no progress).")
+]
+LatencyOption = Annotated[
+    float,
+    typer.Option(
+        "--offline-latency",
+        metavar="SECONDS",
+        min=0.0,
+        help="Make each offline model call wait this long (to watch the progress).",
+    ),
+]
+TemplateArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="TEMPLATE|PATH", help="A shipped template id (see `daedalus list`) or a YAML file."
+    ),
+]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model", "-m", metavar="ID", help="Pin a model: an OpenRouter id, or offline."
+    ),
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option("--base-url", metavar="URL", help="Any OpenAI-compatible server to call."),
+]
+RunRef = Annotated[
+    str, typer.Argument(metavar="RUN_ID", help="A run id from `daedalus runs`, or `last`.")
+]
+
+
+def parse_formats(values: Sequence[str] | None) -> tuple[str, ...]:
+    """The export formats named (``json,markdown`` or repeated), in order, each once.
+
+    Nothing named means every format; an unknown name is a ``ConfigError``."""
+    if not values:
+        return DEFAULT_FORMATS
+    names = [part.strip().lower() for value in values for part in value.split(",")]
+    chosen = tuple(dict.fromkeys(name for name in names if name))
+    unknown = [name for name in chosen if name not in EXPORT_FORMATS]
+    if unknown or not chosen:
+        shown = unknown[0] if unknown else ",".join(values)
+        raise ConfigError(
+            f"unknown export format {shown!r}; expected one of {', '.join(EXPORT_FORMATS)}"
+        )
+    return chosen
+
+
+def existing_store(store: Path | None) -> StoreLayout:
+    """The layout of ``store`` (or the default), which must already hold a run store."""
+    layout = StoreLayout.at(store)
+    if not layout.runs_db.exists():
+        raise RunError(
+            f"no runs in {layout.root} yet; start one with `daedalus run <template>` "
+            f"or point --store (or ${STORE_ENV}) at another directory"
+        )
+    return layout
+
+
+def resolve_run(layout: StoreLayout, ref: str) -> str:
+    """The run id ``ref`` names: an id the store holds, or ``last`` for the newest run."""
+    with SqliteRunStore(layout.runs_db) as runs:
+        if ref == "last":
+            return runs.latest_run_id()
+        runs.load_record(ref)  # raises the store's one-line "no run ..." error
+    return ref
+
+
+def open_run(layout: StoreLayout, ref: str) -> Run:
+    """The stored run ``ref`` names (see ``resolve_run``)."""
+    run_id = resolve_run(layout, ref)
+    with SqliteRunStore(layout.runs_db) as runs:
+        return Run(runs.load_record(run_id), layout)
