@@ -11,13 +11,14 @@ the forward loop propagates its effects. The parent thread is never written to.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
+from langgraph.types import StateSnapshot
 from pydantic import BaseModel, ConfigDict, Field
 
 from daedalus.context import RunContext
@@ -110,12 +111,18 @@ async def fork_branch(
     *,
     context: RunContext,
     recursion_limit: int,
+    progress: Callable[[Mapping[str, Any]], None] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run ``spec`` on its own thread, seeded from ``parent``'s checkpoint after the fork.
 
     Returns (the state the branch was seeded with, the branch's final state). Works for any
     compiled forward graph (PEARL, DIRECTORIAL, NONLINEAR, CYCLICAL, BRANCHING) with a
-    checkpointer. Raises ``RunError`` when the parent never finished the fork moment.
+    checkpointer. ``progress`` receives the branch's custom stream events (``{"event":
+    "timepoint", ...}``) as they happen. Calling it again for the same spec is safe: a branch
+    thread cut short by a crash continues from its last checkpoint, a finished one is returned
+    as it is. Raises
+    ``RunError`` when the parent never finished the fork moment, or when the branch's thread
+    already holds another fork or intervention.
     """
     current = await app.aget_state(parent)
     line = [
@@ -128,14 +135,17 @@ async def fork_branch(
             f"cannot branch at {spec.fork_timepoint!r}: pick a moment of the main line before "
             f"its last ({', '.join(line[:-1]) or 'the run has too few moments'})"
         )
-    seed = None
+    seed = as_node = None
     # History runs newest first: the latest checkpoint still on the fork moment is the one
-    # written after its timestep finished, just before the next moment is written.
+    # written after its timestep finished, just before the next moment is written; the one
+    # after it in history is its predecessor, whose pending task is the node that wrote it.
     async for snapshot in app.aget_state_history(parent):
+        if seed is not None:
+            as_node = _writer_of(seed, snapshot)
+            break
         if snapshot.values.get("cursor") == spec.fork_timepoint:
             seed = snapshot
-            break
-    if seed is None:
+    if seed is None or as_node is None:
         raise RunError(
             f"cannot branch at {spec.fork_timepoint!r}: the run has no checkpoint after that "
             "moment finished (pick a moment of the main line before its last)"
@@ -146,9 +156,56 @@ async def fork_branch(
         "recursion_limit": recursion_limit,
     }
     seeded = {**seed.values, "branch_id": spec.id, "intervention": spec.intervention}
+    existing = await app.aget_state(config)
+    if existing.values:
+        _require_same_branch(dict(existing.values), seeded, spec)
+        if not existing.next:  # finished before: nothing to run again
+            return dict(seeded), dict(existing.values)
+        # Cut short by a crash: continue the thread; re-seeding it would redo paid moments.
+        return dict(seeded), await _drive(app, config, context, progress)
+    await app.aupdate_state(config, seeded, as_node=as_node)
+    return dict(seeded), await _drive(app, config, context, progress)
+
+
+async def _drive(
+    app: CompiledStateGraph[Any, RunContext, Any, Any],
+    config: RunnableConfig,
+    context: RunContext,
+    progress: Callable[[Mapping[str, Any]], None] | None,
+) -> dict[str, Any]:
+    """Run a thread from its last checkpoint to its end; returns its final state."""
+    async for kind, chunk in app.astream(
+        None, config, context=context, stream_mode=["custom", "values"]
+    ):
+        if kind == "custom" and progress is not None:
+            progress(cast(Mapping[str, Any], chunk))
+    return dict((await app.aget_state(config)).values)
+
+
+def _writer_of(seed: StateSnapshot, predecessor: StateSnapshot) -> str | None:
+    """The node whose step wrote ``seed``, so the branch continues where the parent did.
+
+    Without it a seeded thread would start again at the graph's entry and rerun the scene
+    setup over the parent's evolved state.
+    """
     metadata: Mapping[str, Any] = seed.metadata or {}
     writes: Mapping[str, Any] = metadata.get("writes") or {}
-    as_node = next(iter(writes), None)
-    await app.aupdate_state(config, seeded, as_node=as_node)
-    final = await app.ainvoke(None, config, context=context)
-    return dict(seeded), dict(final)
+    if len(writes) == 1:
+        return next(iter(writes))
+    return predecessor.next[0] if len(predecessor.next) == 1 else None
+
+
+def _main_ids(values: Mapping[str, Any]) -> list[str]:
+    return [tp.id for tp in values.get("timepoints", []) if tp.branch_id == MAIN_BRANCH]
+
+
+def _require_same_branch(
+    existing: Mapping[str, Any], seeded: Mapping[str, Any], spec: BranchSpec
+) -> None:
+    """A thread named for ``spec`` must hold that very branch: same prefix, same change."""
+    same_prefix = _main_ids(existing) == _main_ids(seeded)
+    if not same_prefix or existing.get("intervention") != spec.intervention:
+        raise RunError(
+            f"branch {spec.id!r} of this run already forks elsewhere or with another "
+            "intervention; pick another branch id"
+        )

@@ -232,6 +232,6 @@ async def _fork(execution: Execution, spec: BranchSpec) -> dict[str, Any]:
             raise RunError(f"run {execution.meta.id!r} has no checkpoints to branch from")
         seeded, final = await fork_branch(
             app, execution.config, spec, context=execution.context,
-            recursion_limit=recursion_limit_for(execution.scenario),
+            recursion_limit=recursion_limit_for(execution.scenario), progress=execution.progress,
         )
     return {"seeded": seeded, "final": final}

@@ -106,21 +106,12 @@ class Execution:
     async def _branch(self, app: Any, values: dict[str, Any], spec: BranchSpec) -> dict[str, Any]:
         if self.progress is not None:
             self.progress({"event": "branch", "id": spec.id, "fork": spec.fork_timepoint})
-        thread = f"{self.meta.id}:{spec.id}"
-        existing = await app.aget_state({"configurable": {"thread_id": thread}})
-        if existing.values and not existing.next:  # finished before an interruption
-            return merge_branch(values, _seed_of(values, spec), dict(existing.values), spec)
+        # fork_branch continues a branch thread an earlier process left unfinished.
         seeded, final = await fork_branch(
             app, self.config, spec, context=self.context,
-            recursion_limit=recursion_limit_for(self.scenario),
+            recursion_limit=recursion_limit_for(self.scenario), progress=self.progress,
         )
         return merge_branch(values, seeded, final, spec)
-
-
-def _seed_of(values: Mapping[str, Any], spec: BranchSpec) -> dict[str, Any]:
-    """The parent's values up to the fork, for merging a branch finished in an earlier process."""
-    keep = {tp.id for tp in values.get("timepoints", []) if tp.branch_id == "main"}
-    return {"timepoints": [tp for tp in values.get("timepoints", []) if tp.id in keep]}
 
 
 def merge_branch(

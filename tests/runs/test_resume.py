@@ -1,0 +1,200 @@
+"""``resume``: a run stopped at any point continues from its last checkpoint.
+
+A run killed with SIGKILL (no chance to save anything) and a run stopped by a model failure
+both resume to completion without paying again for the calls they finished, and end exactly
+as an uninterrupted run of the same template and seed does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import daedalus.runs as R
+from daedalus.errors import ModelUnavailableError
+from daedalus.llm._routed import RoutedModel
+from daedalus.llm.offline import OfflineChatModel
+from daedalus.llm.router import Router
+from daedalus.runs import _api
+from daedalus.runs._ledger_log import LedgerLog
+from daedalus.runs._router import RouterChoice
+from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.testing import ScriptedModel
+
+# A quick BRANCHING template: a main line, then two planned branches on their own threads,
+# so an interruption can land in the main line or inside a branch.
+TEMPLATE = "vc_pitch_branching"
+CONCURRENCY = 4
+KILL_DEADLINE_S = 120.0
+
+
+def _dumps(items: Any) -> list[str]:
+    return [item.model_dump_json() for item in items]
+
+
+def _paid(rows: Any) -> int:
+    """Answers a model produced (not from the cache, not failed attempts)."""
+    return sum(1 for row in rows if not row.cache_hit and row.error is None)
+
+
+@pytest.fixture(autouse=True)
+def _no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    monkeypatch.delenv("OPENROUTER_BASE_URL", raising=False)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[R.Run, int]:
+    """An uninterrupted run, and how many ledger rows it had when its first branch began."""
+    root = tmp_path_factory.mktemp("reference")
+    marks: list[int] = []
+
+    def note(event: Mapping[str, Any]) -> None:
+        if event.get("event") == "branch":
+            marks.append(len(LedgerLog.of(root, "ref").read()))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("OPENROUTER_API_KEY", raising=False)
+        patch.delenv("OPENROUTER_BASE_URL", raising=False)
+        run = R.run(TEMPLATE, store=root, run_id="ref", concurrency=CONCURRENCY, progress=note)
+    assert marks and 0 < marks[0] < len(run.record.ledger)
+    return run, marks[0]
+
+
+def _stop_point(reference: tuple[R.Run, int], where: str) -> int:
+    run, branches_from = reference
+    total = len(run.record.ledger)
+    return branches_from // 2 if where == "main line" else (branches_from + total) // 2
+
+
+def _assert_same_run(resumed: R.Run, reference: R.Run) -> None:
+    assert _dumps(resumed.timepoints) == _dumps(reference.timepoints)
+    assert _dumps(resumed.dialogs) == _dumps(reference.dialogs)
+    assert _dumps(resumed.exposures) == _dumps(reference.exposures)
+    assert resumed.record.branches == reference.record.branches
+    assert resumed.mechanisms == reference.mechanisms
+
+
+def _kill_when(process: subprocess.Popen[bytes], log: LedgerLog, rows: int) -> int:
+    """SIGKILL ``process`` once ``log`` holds ``rows`` rows; returns the rows at the kill."""
+    deadline = time.monotonic() + KILL_DEADLINE_S
+    while len(log.read()) < rows:
+        assert process.poll() is None, "the run finished before it could be killed"
+        assert time.monotonic() < deadline, "the run wrote no ledger rows in time"
+        time.sleep(0.005)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    return len(log.read())
+
+
+@pytest.mark.parametrize("where", ["main line", "branch"])
+def test_a_killed_run_resumes_without_paying_twice_and_ends_as_an_uninterrupted_one(
+    reference: tuple[R.Run, int], tmp_path: Path, where: str
+) -> None:
+    ref, _ = reference
+    code = (
+        "import daedalus.runs as R; "
+        f"R.run({TEMPLATE!r}, store={str(tmp_path)!r}, run_id='r1', offline_latency=0.05, "
+        f"concurrency={CONCURRENCY})"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENROUTER_")}
+    process = subprocess.Popen([sys.executable, "-c", code], env=env)
+    log = LedgerLog.of(tmp_path, "r1")
+    try:
+        at_kill = _kill_when(process, log, _stop_point(reference, where))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == -signal.SIGKILL
+    layout = StoreLayout(tmp_path)
+    with SqliteRunStore(layout.runs_db) as store:
+        assert store.load_record("r1").run.status == "running"  # killed: nothing was saved
+
+    resumed = R.resume("r1", store=tmp_path, concurrency=CONCURRENCY)
+
+    rows = log.read()
+    assert resumed.status == "completed" and list(resumed.record.ledger) == rows
+    assert _paid(ref.record.ledger) <= _paid(rows) <= _paid(ref.record.ledger) + CONCURRENCY
+    # From the last checkpoint, not from the start: finished steps make no call at all.
+    assert len(rows) - at_kill < len(ref.record.ledger)
+    _assert_same_run(resumed, ref)
+    with SqliteRunStore(layout.runs_db) as store:
+        listed = {summary.id: summary for summary in store.list_runs()}
+    assert listed["r1"].status == "completed" and listed["r1"].calls == len(rows)
+
+
+def _failing_after(answers: int) -> Callable[..., RouterChoice]:
+    """A ``build_router`` stand-in: the offline model (same cache keys) until it has given
+    ``answers`` answers, then a provider that times out on every request."""
+    counter = itertools.count()
+
+    def build(**options: Any) -> RouterChoice:
+        offline = OfflineChatModel(seed=options["seed"])
+
+        def answer(messages: list[Any], kwargs: dict[str, Any]) -> Any:
+            if next(counter) >= answers:
+                raise TimeoutError("the provider stopped answering")
+            return offline.invoke(messages, **kwargs)
+
+        routed = RoutedModel(
+            model_id="offline", chat_model=ScriptedModel({}, default=answer), offline=True
+        )
+
+        async def no_wait(_seconds: float) -> None:
+            return None
+
+        router = Router(
+            lambda _action: [routed], is_offline=True, seed=options["seed"],
+            cache=options["cache"], ledger=options["ledger"], concurrency=options["concurrency"],
+            max_retries=1, sleep=no_wait,
+        )
+        return RouterChoice(router, "offline", None)
+
+    return build
+
+
+@pytest.mark.parametrize("where", ["main line", "branch"])
+def test_a_run_stopped_by_a_model_failure_is_saved_interrupted_and_resumes(
+    reference: tuple[R.Run, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    ref, _ = reference
+    stop = _stop_point(reference, where)
+    monkeypatch.setattr(_api, "build_router", _failing_after(stop))
+    with pytest.raises(ModelUnavailableError, match="no model answered"):
+        R.run(TEMPLATE, store=tmp_path, run_id="flaky", concurrency=CONCURRENCY)
+    monkeypatch.undo()
+    layout = StoreLayout(tmp_path)
+    with SqliteRunStore(layout.runs_db) as store:
+        saved = store.load_record("flaky")
+    assert saved.run.status == "interrupted" and saved.run.completed_at is None
+    assert 1 <= len(saved.timepoints) < len(ref.timepoints)
+    assert any(row.error is not None for row in saved.ledger)  # the failed attempts are billed
+    before = _paid(saved.ledger)
+    assert before >= stop - CONCURRENCY
+
+    resumed = R.resume("flaky", store=tmp_path, concurrency=CONCURRENCY)
+
+    assert resumed.status == "completed"
+    after = _paid(resumed.record.ledger) - before
+    assert _paid(ref.record.ledger) <= before + after <= _paid(ref.record.ledger) + CONCURRENCY
+    _assert_same_run(resumed, ref)
+
+
+def test_resuming_a_completed_run_returns_it_without_a_call(
+    reference: tuple[R.Run, int], tmp_path: Path
+) -> None:
+    done = R.run("board_meeting", store=tmp_path, run_id="done")
+    rows = len(LedgerLog.of(tmp_path, "done").read())
+    again = R.resume("done", store=tmp_path)
+    assert again.status == "completed" and again.record == done.record
+    assert len(LedgerLog.of(tmp_path, "done").read()) == rows
