@@ -10,7 +10,8 @@ and run::
 mode graph (M17) to its end on a private in-memory checkpoint thread, so a BRANCHING run forks
 its counterfactuals (M12) from that thread exactly as ``daedalus.runs.run`` does, and passes the
 mode graph's progress events on to the caller's ``custom`` stream. The output is the whole run
-(``RunRecord.from_state`` reads it) plus ``usage``, the router's ledger summary (M18).
+(``RunRecord.from_state`` reads it) plus ``usage``, the router's ledger summary; the models M18
+chose are counted under ``mechanisms["M18"]``, as a stored run counts them.
 
 The context is optional JSON (``ServerContext``). With none, the router is chosen the way
 ``daedalus run`` chooses it: OpenRouter with M18 routing when ``OPENROUTER_API_KEY`` is set,
@@ -52,6 +53,7 @@ from daedalus.graphs.modes import build_graph, recursion_limit_for
 from daedalus.llm.cache import InMemoryResponseCache
 from daedalus.llm.ledger import Ledger
 from daedalus.portal import PortalRecord
+from daedalus.reducers import add_counts
 from daedalus.runs._execute import merge_branch
 from daedalus.runs._router import build_router
 from daedalus.scenario import Scenario
@@ -271,10 +273,11 @@ async def _simulate(state: _Loaded, runtime: Runtime[Any]) -> dict[str, Any]:
     finally:
         if owned:
             context.router.close()
-    values["usage"] = {
-        "offline": context.router.is_offline,
-        **context.router.ledger.summary(),
-    }
+    ledger = context.router.ledger
+    selections = sum(1 for row in ledger.records if row.selected)
+    if selections:  # M18 chooses models in the router, outside the graph state: count it here
+        values["mechanisms"] = add_counts(values.get("mechanisms", {}), {"M18": selections})
+    values["usage"] = {"offline": context.router.is_offline, **ledger.summary()}
     return {key: value for key, value in values.items() if key in _OUTPUT_KEYS}
 
 

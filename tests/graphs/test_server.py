@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
+import httpx
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph.state import CompiledStateGraph
@@ -15,8 +16,12 @@ from daedalus.context import RunContext
 from daedalus.domain import ExposureKind, TemporalMode
 from daedalus.errors import ConfigError, TemplateError
 from daedalus.graphs import server
+from daedalus.llm.actions import ActionType
+from daedalus.llm.registry import ModelRegistry
 from daedalus.llm.router import Router
+from daedalus.llm.selection import PRESETS, fallback_chain
 from daedalus.record import RunMeta, RunRecord
+from daedalus.templates import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICK = {
@@ -126,7 +131,7 @@ MODE_RESULTS = {
 }
 
 
-@pytest.mark.parametrize("name", ["pearl", "directorial"])
+@pytest.mark.parametrize("name", sorted(QUICK))
 def test_inline_yaml_runs_and_is_the_scenario_used(name):
     text = shipped_yaml(QUICK[name]).replace("\nname: ", "\nname: Served copy of ", 1)
     out = invoke(server.GRAPHS[name], {"yaml": text, "seed": 3})
@@ -195,3 +200,38 @@ def test_bad_requests_fail_with_one_line(request_, error, match):
 def test_unknown_mode_is_refused():
     with pytest.raises(ConfigError, match="unknown temporal mode"):
         server.build_server_graph("sideways")
+
+
+def test_with_a_key_the_default_context_routes_each_action_by_m18(monkeypatch):
+    monkeypatch.setenv("OPENROUTER_API_KEY", "sk-test-server-default")
+    scenario = load_template("board_meeting")
+    context, owned = server._context_for(None, scenario, 3)
+    with context.router as router:
+        assert owned and not router.is_offline and context.seed == 3 and router.seed == 3
+        for action in (ActionType.SUMMARIZATION, ActionType.TEMPORAL_REASONING):
+            chain = fallback_chain(action, ModelRegistry.default(), 3, PRESETS["balanced"])
+            assert router.chain_for(action) == [p.id for p in chain]
+        assert router.budget.mode.value == scenario.fidelity.budget_mode
+    chosen, _ = server._context_for(
+        server.ServerContext(model="offline", budget_usd=0.5, budget_mode="hard"), scenario, 1
+    )
+    with chosen.router as router:
+        assert router.is_offline
+        assert router.budget.limit_usd == 0.5 and router.budget.mode.value == "hard"
+
+
+def test_a_routed_run_counts_m18_and_its_dollars():
+    # The mocked OpenAI-compatible server of the end-to-end tests answers every call.
+    from tests.runs_e2e.test_openrouter_run import COMPATIBLE_URL, COST, CompatibleServer, serve
+
+    router = Router.openrouter(base_url=COMPATIBLE_URL, api_key="sk-test-server-routed",
+                               http_async_client=httpx.AsyncClient())
+    fake = CompatibleServer()
+    with serve(COMPATIBLE_URL, fake):
+        out = invoke(server.pearl, {"template": "board_meeting", "seed": 2},
+                     context=RunContext(router=router, seed=2))
+    assert out["usage"]["offline"] is False
+    assert out["mechanisms"]["M18"] == len(router.ledger) == len(fake.requests) > 0
+    assert out["usage"]["totals"]["cost_usd"] == pytest.approx(COST * len(fake.requests))
+    offline = invoke(server.pearl, {"template": "board_meeting", "seed": 2})
+    assert "M18" not in offline["mechanisms"]  # the offline model is not an M18 choice
