@@ -209,10 +209,10 @@ def _entity(entity_id: str, name: str, member: Member) -> EntitySpec:
     )
 
 
-def _mode_sections(outline: Outline, timeline: TimelineSection, start: date) -> dict[str, Any]:
-    scenario_start = Scenario.model_fields["start_hour"].default
+def _mode_sections(outline: Outline, timeline: TimelineSection) -> dict[str, Any]:
+    """The section of the outline's mode (M17); PORTAL's ending sits at the last step."""
     if outline.mode is TemporalMode.PORTAL:
-        origin = datetime.combine(start, scenario_start)
+        origin = datetime.combine(outline.start, Scenario.model_fields["start_hour"].default)
         ending = timeline.at(origin, outline.steps)
         return {"portal": PortalSection(endpoint=outline.ending, endpoint_time=ending)}
     if outline.mode is TemporalMode.BRANCHING:
@@ -279,7 +279,7 @@ def build_scenario(
                 goals=tuple(goal.strip() for goal in outline.goals),
             ),
             animism=_animism([entity.kind for entity in entities]),
-            **_mode_sections(outline, timeline, outline.start),
+            **_mode_sections(outline, timeline),
         )
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import structlog
 import typer
 from rich import box
 from rich.console import Console
@@ -15,7 +17,25 @@ from rich.table import Table
 
 from daedalus.runs import Run
 
-__all__ = ["dollars", "exports_line", "print_outcome", "summary_json", "summary_table"]
+__all__ = [
+    "dollars",
+    "exports_line",
+    "logs_to_stderr",
+    "print_outcome",
+    "summary_json",
+    "summary_table",
+]
+
+
+def _stderr_logger(*args: Any) -> structlog.PrintLogger:
+    # sys.stderr is read at each use, so a swapped stream (a test runner's) is always current
+    return structlog.PrintLogger(file=sys.stderr)
+
+
+def logs_to_stderr() -> None:
+    """Send log lines (retries, fallbacks) to stderr: stdout carries only results, so
+    ``--json`` output stays parseable whatever a model provider does."""
+    structlog.configure(logger_factory=_stderr_logger, cache_logger_on_first_use=False)
 
 
 def dollars(amount: float) -> str:

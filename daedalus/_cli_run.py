@@ -87,7 +87,12 @@ def run_command(
     offline_latency: LatencyOption = 0.0,
     as_json: JsonOption = False,
 ) -> None:
-    """Run a scenario, show its progress and summary, and write its exports."""
+    """Run a scenario, show its progress and summary, and write its exports.
+
+    Without a key or --model the offline model runs (no network, no cost). The run is stored
+    (--store, else $DAEDALUS_HOME, else ./daedalus_runs) and can be resumed after any failure;
+    its exports go to --out DIR, else <store>/exports/<run id>/ (--no-export skips them).
+    """
     layout = StoreLayout.at(store)
     run_id = new_run_id()
     err = Console(stderr=True)
@@ -123,7 +128,11 @@ def resume_command(
     offline_latency: LatencyOption = 0.0,
     as_json: JsonOption = False,
 ) -> None:
-    """Continue an interrupted run from its last checkpoint; paid calls are not repeated."""
+    """Continue an interrupted run from its last checkpoint; paid calls are not repeated.
+
+    RUN_ID may be `last`. A completed run is left as it is. --budget sets a new spending cap
+    (after a budget stop); the exports are written again when the run completes.
+    """
     err = Console(stderr=True)
     with failures():
         chosen = _export_formats(formats, out, no_export)
@@ -173,7 +182,11 @@ def branch_command(
     offline_latency: LatencyOption = 0.0,
     as_json: JsonOption = False,
 ) -> None:
-    """Fork a finished run after a timepoint with a counterfactual intervention (M12)."""
+    """Fork a finished run after a timepoint with a counterfactual intervention (M12).
+
+    The branch shares the run's history up to --at (no model call is repeated for it) and is
+    added to the run's record; the parent timeline is never changed.
+    """
     err = Console(stderr=True)
     with failures():
         chosen = _export_formats(formats, out, no_export)

@@ -17,6 +17,7 @@ from daedalus._cli_failure import DaedalusGroup, remember_debug
 from daedalus._cli_inspect import export_command, query_command, runs_command
 from daedalus._cli_models import models_command
 from daedalus._cli_new import new_command
+from daedalus._cli_report import logs_to_stderr
 from daedalus._cli_run import branch_command, resume_command, run_command
 
 __all__ = ["app", "main"]
@@ -40,6 +41,7 @@ def _root(
 ) -> None:
     """Temporal simulation with LLMs: run, inspect and cost scenarios and the models behind them."""
     remember_debug(ctx, debug)
+    logs_to_stderr()
 
 
 app.command("list")(list_command)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import structlog
 
 from daedalus._cli_failure import INTERRUPTED, describe_failure
 from daedalus.errors import (
     BudgetExceededError,
     ConfigError,
+    ModelOutputError,
     ModelUnavailableError,
     RunError,
     StateConflictError,
@@ -80,3 +84,20 @@ def test_help_still_works() -> None:
                     "query", "new", "models", "--debug"):
         assert command in result.stdout
     assert invoke("run", "--help").exit_code == 0
+
+
+def test_a_model_failure_exits_one_and_logs_stay_off_stdout(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    async def failing(*args: object, **kwargs: object) -> None:
+        structlog.get_logger("daedalus.llm").warning("model failed", model="acme/writer")
+        raise ModelOutputError("the outline stayed invalid after 2 re-asks")
+
+    monkeypatch.setattr("daedalus._cli_new.generate_scenario", failing)
+    result = invoke("new", "A baker argues.", "--model", "offline", "--out", tmp_path / "x.yaml")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "model failed" in result.stderr and "acme/writer" in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == "error: model failure: the outline stayed invalid after 2 re-asks"
+    assert not (tmp_path / "x.yaml").exists()

@@ -77,3 +77,4 @@ def test_bad_input_is_one_line_and_exit_two(tmp_path: Path, args: list[str], fra
     assert result.exit_code == 2
     assert fragment in one_error_line(result)
     assert not (tmp_path / "x.yaml").exists()
+
