@@ -235,7 +235,7 @@ async def _drive(scenario: Scenario, context: RunContext, emit: Emit) -> dict[st
     for spec in plan:
         emit({"event": "branch", "id": spec.id, "fork": spec.fork_timepoint})
         seeded, final = await fork_branch(
-            app, config, spec, context=context, recursion_limit=limit
+            app, config, spec, context=context, recursion_limit=limit, progress=emit
         )
         values = merge_branch(values, seeded, final, spec)
     return values

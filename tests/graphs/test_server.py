@@ -170,6 +170,19 @@ def test_progress_events_reach_the_caller_stream():
     assert [e["id"] for e in moments] == ["tp-000", "tp-001"]
 
 
+def test_branch_progress_reaches_the_caller_stream():
+    async def events():
+        return [c async for c in server.branching.astream(
+            {"template": "vc_pitch_branching", "seed": 1}, stream_mode="custom")]
+
+    seen = asyncio.run(events())
+    forks = [e["id"] for e in seen if e.get("event") == "branch"]
+    assert forks == ["b1", "b2"]
+    branch_moments = [e["id"] for e in seen if e.get("event") == "timepoint"
+                      and e["id"].startswith(("b1-", "b2-"))]
+    assert {m.split("-")[0] for m in branch_moments} == {"b1", "b2"}
+
+
 def test_runs_under_a_server_checkpointer():
     app = server.build_server_graph("branching").compile(checkpointer=InMemorySaver())
     config = {"configurable": {"thread_id": "served-1"}}
