@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/kernel_demo.py
+	$(BIN)/daedalus run board_meeting
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
