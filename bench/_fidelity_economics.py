@@ -20,6 +20,8 @@ Both runs are audited for provenance violations (``bench._generated.provenance_v
 from __future__ import annotations
 
 import shutil
+from collections import Counter
+from typing import Any
 
 from bench._generated import ProvenanceAudit, provenance_violations, town_scenario
 from bench._measure import Measurement, Report, at_least, exactly, figure
@@ -75,9 +77,10 @@ def _audited(scenario: Scenario) -> tuple[TimedRun, ProvenanceAudit]:
     return timed, audit
 
 
-def _described(timed: TimedRun, audit: ProvenanceAudit) -> dict[str, int]:
+def _described(timed: TimedRun, audit: ProvenanceAudit) -> dict[str, Any]:
     run = timed.run
     return {
+        "calls_by_node": dict(Counter(row.node for row in run.ledger.records).most_common()),
         "calls": timed.totals.calls,
         "prompt_tokens": timed.totals.prompt_tokens,
         "timepoints": len(run.timepoints),

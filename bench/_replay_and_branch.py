@@ -16,6 +16,7 @@ the allowance is ``((n - k) / n + 0.05) * original calls``. The worst k is the h
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from typing import Any
 
 from bench._measure import Measurement, Report, at_most, exactly, figure
@@ -96,6 +97,9 @@ def replay_and_branch(
                     "new_calls": fresh,
                     "allowance": round(allowance, 2),
                     "ratio": fresh / allowance,
+                    "calls_by_node": dict(
+                        Counter(row.node for row in added if not row.cache_hit).most_common()
+                    ),
                     "moments": sum(1 for tp in own if tp.moment_of is None),
                     "sub_moments": sum(1 for tp in own if tp.moment_of is not None),
                     "turns": sum(
@@ -108,6 +112,7 @@ def replay_and_branch(
         shutil.rmtree(store, ignore_errors=True)
     original_shape = {
         "calls": calls,
+        "calls_by_node": dict(Counter(row.node for row in rows).most_common()),
         "moments": n,
         "sub_moments": sum(1 for tp in original.run.timepoints if tp.moment_of is not None),
         "turns": sum(len(d.turns) for d in original.run.dialogs),

@@ -14,17 +14,48 @@ from daedalus.runs import Run, run
 from daedalus.scenario import Scenario
 from daedalus.templates import load_template
 
-__all__ = ["TimedRun", "checkpoint_bytes", "fresh_store", "resized", "timed_run"]
+__all__ = [
+    "SchedStat",
+    "TimedRun",
+    "checkpoint_bytes",
+    "fresh_store",
+    "resized",
+    "timed_run",
+]
+
+
+@dataclass(frozen=True)
+class SchedStat:
+    """Seconds one thread spent running on a CPU and waiting in the run queue for one."""
+
+    on_cpu: float
+    run_queue: float
+
+    @classmethod
+    def now(cls) -> SchedStat | None:
+        """The calling thread's totals so far (Linux ``/proc/thread-self/schedstat``)."""
+        try:
+            running, waiting, _ = Path("/proc/thread-self/schedstat").read_text().split()
+        except (OSError, ValueError):
+            return None
+        return cls(int(running) / 1e9, int(waiting) / 1e9)
+
+    def since(self, earlier: SchedStat) -> SchedStat:
+        return SchedStat(self.on_cpu - earlier.on_cpu, self.run_queue - earlier.run_queue)
 
 
 @dataclass(frozen=True)
 class TimedRun:
-    """A finished run with its wall time and the offline model's timings."""
+    """A finished run with its wall time, the process's CPU time (all threads) over the same
+    span, the offline model's timings and, on Linux, the calling (event-loop) thread's time on
+    a CPU and in the run queue."""
 
     run: Run
     wall_seconds: float
+    cpu_seconds: float
     timer: ModelTimer
     store: Path
+    main_thread: SchedStat | None = None
 
     @property
     def totals(self) -> UsageTotals:
@@ -50,7 +81,9 @@ def timed_run(
     log and the run store; no export is written.
     """
     with ModelTimer() as timer:
+        sched_started = SchedStat.now()
         started = time.perf_counter()
+        cpu_started = time.process_time()
         finished = run(
             scenario,
             model="offline",
@@ -61,7 +94,14 @@ def timed_run(
             formats=(),
         )
         wall = time.perf_counter() - started
-    return TimedRun(run=finished, wall_seconds=wall, timer=timer, store=store)
+        cpu = time.process_time() - cpu_started
+        sched_ended = SchedStat.now()
+    main = None
+    if sched_started is not None and sched_ended is not None:
+        main = sched_ended.since(sched_started)
+    return TimedRun(
+        run=finished, wall_seconds=wall, cpu_seconds=cpu, timer=timer, store=store, main_thread=main
+    )
 
 
 def fresh_store(prefix: str) -> Path:

@@ -48,11 +48,14 @@ class ModelTimer:
     """Times every ``OfflineChatModel`` call made inside the ``with`` block.
 
     ``answer_seconds`` is the time spent generating answers (``OfflineChatModel.answer``, the
-    model's own work, never framework work); ``calls`` holds one ``CallTiming`` per async call.
+    model's own work, never framework work), ``answer_cpu_seconds`` the CPU time of the same
+    (thread time, so it leaves out waits for a busy CPU); ``calls`` holds one ``CallTiming``
+    per async call.
     Only one timer may be active at a time.
     """
 
     answer_seconds: float = 0.0
+    answer_cpu_seconds: float = 0.0
     answers: int = 0
     calls: list[CallTiming] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -68,15 +71,18 @@ class ModelTimer:
 
         def timed_answer(model: OfflineChatModel, *args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
+            cpu_started = time.thread_time()
             marks = _ANSWER_START.get()
             if marks is not None:
                 marks.append(started)
             try:
                 return answer(model, *args, **kwargs)
             finally:
+                cpu = time.thread_time() - cpu_started
                 elapsed = time.perf_counter() - started
                 with timer._lock:
                     timer.answer_seconds += elapsed
+                    timer.answer_cpu_seconds += cpu
                     timer.answers += 1
 
         async def timed_agenerate(model: OfflineChatModel, *args: Any, **kwargs: Any) -> Any:
