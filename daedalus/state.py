@@ -8,9 +8,10 @@ their own keys (a ``TypedDict`` subclass); the shared pieces read and write only
 
 from __future__ import annotations
 
-from typing import Annotated, TypedDict
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
 from daedalus.dialog import Contradiction, GateVerdict, SteeringDecision, SurfaceIssue
 from daedalus.domain import (

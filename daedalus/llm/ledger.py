@@ -95,6 +95,11 @@ class Ledger:
         self._records: list[CallRecord] = list(records)
         self._on_record = on_record
 
+    def listen(self, on_record: Callable[[CallRecord], None]) -> None:
+        """Call ``on_record`` with every record appended from now on (replaces any listener)."""
+        with self._lock:
+            self._on_record = on_record
+
     @classmethod
     def from_records(cls, records: Iterable[CallRecord]) -> Ledger:
         """A ledger holding ``records``, e.g. rows read back from the run store."""

@@ -80,22 +80,29 @@ def run(
     progress: ProgressSink | None = None,
     run_id: str | None = None,
     on_notice: Any = None,
+    router: Router | None = None,
 ) -> Run:
     """Run a scenario (a ``Scenario``, a shipped template id or a YAML path) and store it.
 
     With no key and no ``model`` the offline model runs (no network); ``model`` pins one model
-    first in every fallback chain; ``base_url`` points at any OpenAI-compatible server. The run
-    is checkpointed in the store (``store``, else ``$DAEDALUS_HOME``, else ``./daedalus_runs``)
+    first in every fallback chain; ``base_url`` points at any OpenAI-compatible server;
+    ``router`` hands in a router of your own (``Router.for_chat_model(any LangChain chat
+    model)``, or one with your own HTTP clients) and overrides the model options. The run is
+    checkpointed in the store (``store``, else ``$DAEDALUS_HOME``, else ``./daedalus_runs``)
     and resumable with ``resume(run.id)`` after any failure. ``out`` writes the exports.
     """
     scenario = _scenario(scenario)
     layout = StoreLayout.at(store).create()
     run_id = run_id or new_run_id()
     mode = budget_mode or scenario.fidelity.budget_mode
-    router, label, notice = _router_for(
-        layout, run_id, model=model, base_url=base_url, seed=seed, budget=budget,
-        budget_mode=mode, concurrency=concurrency, offline_latency=offline_latency,
-    )
+    if router is not None:
+        router.ledger.listen(LedgerLog.of(layout.root, run_id).append)
+        label, notice = ("offline" if router.is_offline else "custom"), None
+    else:
+        router, label, notice = _router_for(
+            layout, run_id, model=model, base_url=base_url, seed=seed, budget=budget,
+            budget_mode=mode, concurrency=concurrency, offline_latency=offline_latency,
+        )
     if notice and on_notice is not None:
         on_notice(notice)
     meta = RunMeta(
@@ -128,9 +135,11 @@ def resume(
     concurrency: int = 8,
     budget: float | None = None,
     on_notice: Any = None,
+    router: Router | None = None,
 ) -> Run:
     """Continue a run from its last checkpoint; completed model calls are not repeated (their
-    answers come from the response cache, at no cost). A completed run is returned as is."""
+    answers come from the response cache, at no cost). A completed run is returned as is.
+    A run made with a router of your own needs it again (``router=``)."""
     layout = StoreLayout.at(store).create()
     with SqliteRunStore(layout.runs_db) as runs:
         record = runs.load_record(run_id)
@@ -139,11 +148,17 @@ def resume(
     if record.scenario is None:
         raise RunError(f"run {run_id!r} has no stored scenario and cannot be resumed")
     meta = record.run.model_copy(update={"status": "running"})
-    router, _, notice = _router_for(
-        layout, run_id, model=meta.model if meta.model != "auto" else None, base_url=None,
-        seed=meta.seed, budget=budget, budget_mode=record.scenario.fidelity.budget_mode,
-        concurrency=concurrency, offline_latency=offline_latency,
-    )
+    notice = None
+    if router is not None:
+        router.ledger.listen(LedgerLog.of(layout.root, run_id).append)
+    elif meta.model == "custom":
+        raise RunError(f"run {run_id!r} used a router of its own; pass router= to resume it")
+    else:
+        router, _, notice = _router_for(
+            layout, run_id, model=meta.model if meta.model != "auto" else None, base_url=None,
+            seed=meta.seed, budget=budget, budget_mode=record.scenario.fidelity.budget_mode,
+            concurrency=concurrency, offline_latency=offline_latency,
+        )
     if notice and on_notice is not None:
         on_notice(notice)
     execution = Execution(record.scenario, meta, layout, router, meta.seed, progress)
