@@ -1,11 +1,13 @@
 """``estimate``: calls, tokens and dollars of a scenario before running it.
 
 The call count follows the mode graph's structure (setup, one event per moment, PORTAL's
-candidates, trials and judge per step, a dialog of ``turn_budget`` turns per moment with its
-gate and three readers, counterfactual branches). Prompt sizes are the node's prompt template
-plus the material a moment adds; completions are the node's output budget. Dollars use the
-registry prices of the model each action would be routed to (or the pinned model). It is an
-upper-leaning estimate: every moment is assumed to hold a dialog of everyone allowed.
+candidates, trials and judge per step, counterfactual branches) and a dialog of ``turn_budget``
+turns, with its quality gate and three readers, at each moment the run's own participant gate
+would open (``dialog_sizes``: ADPRS activation, circadian refusals and the fidelity plan over the
+planned moments). Prompt sizes are the node's prompt template plus the material a moment adds;
+completions are the node's output budget. Dollars use the registry prices of the model each
+action would be routed to (or the pinned model). It leans high: the whole cast is assumed
+present and every dialog runs its full turn budget.
 """
 
 from __future__ import annotations
@@ -16,14 +18,18 @@ from collections import Counter
 from pydantic import BaseModel, ConfigDict
 
 from daedalus.dialog import turn_budget
-from daedalus.domain import TemporalMode
+from daedalus.domain import Entity, Relationship, TemporalMode, Timepoint
+from daedalus.fidelity import relationship_centrality
+from daedalus.gating import gate_timepoint
 from daedalus.llm.actions import ActionType
 from daedalus.llm.registry import ModelRegistry
 from daedalus.llm.selection import fallback_chain
 from daedalus.narrative import whole_cycles
+from daedalus.roster import planned_importance, slot_id
 from daedalus.scenario import Scenario
+from daedalus.strategy import BudgetMode, FidelityTemplate, plan_fidelity
 
-__all__ = ["NODE_COSTS", "Estimate", "estimate"]
+__all__ = ["NODE_COSTS", "Estimate", "dialog_sizes", "estimate"]
 
 # node: (action, prompt tokens, completion tokens) for a typical call of that node
 NODE_COSTS: dict[str, tuple[ActionType, int, int]] = {
@@ -70,16 +76,59 @@ def _moments(scenario: Scenario) -> int:
     return scenario.timeline.steps
 
 
+def dialog_sizes(scenario: Scenario) -> list[int]:
+    """Per main-line moment, how many people the run's gate would let talk (0: no dialog).
+
+    The moments are laid out as the run lays them (timestamps from the timeline) with the whole
+    named cast present, and each goes through the gate the run uses: ADPRS activation, circadian
+    and bodily refusals, animism, the fidelity plan's floors and the participant cap (fewer than
+    two people means no dialog). Activation follows the importance the event writer gives each
+    moment, unknown before the run, so every moment counts as fully important: an upper bound.
+    """
+    entities = {
+        spec.id: Entity(id=spec.id, name=spec.name, kind=spec.kind, role=spec.role)
+        for spec in scenario.entities
+    }
+    relationships = [
+        Relationship(a=r.a, b=r.b, kind=r.kind, trust=r.trust, alignment=r.alignment,
+                     power=r.power)
+        for r in scenario.relationships
+    ]
+    importance = planned_importance(scenario)
+    fidelity = scenario.fidelity
+    plan = plan_fidelity(
+        scenario.mode, FidelityTemplate(fidelity.template), importance,
+        relationship_centrality(entities, relationships), BudgetMode(fidelity.budget_mode),
+        fidelity.token_budget,
+    )
+    chronotypes = {spec.id: spec.chronotype for spec in scenario.entities}
+    line: list[Timepoint] = []
+    sizes: list[int] = []
+    for index in range(_moments(scenario)):
+        slot = slot_id(min(index, scenario.timeline.steps - 1))
+        line.append(Timepoint(
+            id=f"tp-{index:03d}", timestamp=scenario.timeline.at(scenario.start_time, index),
+            causal_parent=line[-1].id if line else None, event_description="planned moment",
+            entities_present=tuple(entities), importance=1.0,
+        ))
+        floors = {e: plan.cells.levels.get(e, {}).get(slot, entity.metadata.resolution)
+                  for e, entity in entities.items()}
+        decision = gate_timepoint(
+            timepoint_id=line[-1].id, timepoints=line, entities=entities,
+            relationships=relationships, physical={}, animism=scenario.animism,
+            cap=scenario.dialog.participants, chronotypes=chronotypes, floors=floors,
+        )
+        people = len(decision.participants)
+        sizes.append(people if people >= 2 else 0)
+    return sizes
+
+
 def _calls(scenario: Scenario) -> Counter[str]:
     calls: Counter[str] = Counter(populate_tensors=1)
     if scenario.extras:
         calls["generate_entities"] += 1
     moments = _moments(scenario)
-    people = min(scenario.dialog.participants, len(scenario.entities))
-    turns = turn_budget(people, scenario.scene.tension, scenario.dialog.max_turns)
-    per_dialog = Counter(steering=turns, character=turns, quality_gate=1, extraction=1,
-                         relationships=1, prospection=1)
-    dialog_moments = moments
+    sizes = dialog_sizes(scenario)
     if scenario.mode is TemporalMode.PORTAL and scenario.portal is not None:
         steps = scenario.timeline.steps
         calls.update(portal_candidates=steps, portal_judge=steps,
@@ -88,6 +137,7 @@ def _calls(scenario: Scenario) -> Counter[str]:
         calls["next_event"] += moments
     if scenario.mode is TemporalMode.CYCLICAL:
         calls["prophecy"] += (0 if scenario.cyclical and scenario.cyclical.prophecy else 1) + 1
+    dialogs = list(sizes)
     if scenario.mode is TemporalMode.BRANCHING and scenario.branching is not None:
         fork = scenario.branching.fork_step if scenario.branching.fork_step is not None else (
             max(0, (moments - 2) // 2)
@@ -95,11 +145,14 @@ def _calls(scenario: Scenario) -> Counter[str]:
         after = max(0, moments - fork - 1)
         branches = scenario.branching.branches
         calls["next_event"] += branches * max(0, after - 1)  # the first is the intervention
-        dialog_moments += branches * after
-    for node, count in per_dialog.items():
-        calls[node] += count * dialog_moments
-    calls["elaboration"] += max(1, dialog_moments // 3)
-    calls["expansion"] += max(1, dialog_moments // 4)
+        dialogs += sizes[fork + 1:] * branches  # a branch's moments sit where the line's did
+    for people in (p for p in dialogs if p):
+        turns = turn_budget(people, scenario.scene.tension, scenario.dialog.max_turns)
+        calls.update(steering=turns, character=turns, quality_gate=1, extraction=1,
+                     relationships=1, prospection=1)
+    held = sum(1 for p in dialogs if p)
+    calls["elaboration"] += max(1, held // 3)
+    calls["expansion"] += max(1, len(dialogs) // 4)
     return calls
 
 
@@ -139,7 +192,8 @@ def estimate(
         cost_usd=round(dollars, 6),
         calls_by_node=dict(sorted(calls.items())),
         assumptions=(
-            "every moment holds a dialog of up to dialog.participants people",
+            "the whole named cast is present at every moment; a dialog is held where the run's "
+            "gate (ADPRS, circadian, fidelity plan) admits two or more of them",
             "dialogs run their full turn budget; no quality-gate rewrites or re-asks",
             "PORTAL steps accept a candidate on the first proposal (no backtracking)",
             "prices are the registry's, per model M18 would choose for each action",

@@ -18,6 +18,7 @@ from langchain_core.runnables import RunnableConfig
 from daedalus.checkpoint import async_sqlite_checkpointer
 from daedalus.context import RunContext
 from daedalus.domain import TemporalMode
+from daedalus.errors import StateConflictError
 from daedalus.graphs.branching import BranchSpec, fork_branch
 from daedalus.graphs.modes import build_graph, recursion_limit_for
 from daedalus.llm.router import Router
@@ -61,7 +62,8 @@ class Execution:
 
     def record(self, values: Mapping[str, Any], *, status: str) -> RunRecord:
         """The run record of ``values`` with every ledger row written so far."""
-        done = now() if status == "completed" else None
+        # A branch added to a finished run keeps the run's own completion time.
+        done = (self.meta.completed_at or now()) if status == "completed" else None
         meta = self.meta.model_copy(update={"status": status, "completed_at": done})
         rows = LedgerLog.of(self.layout.root, self.meta.id).read()
         selections = sum(1 for row in rows if row.selected)
@@ -82,6 +84,8 @@ class Execution:
         async with async_sqlite_checkpointer(self.layout.checkpoints_db) as saver:
             app = build_graph(self.scenario.mode).compile(checkpointer=saver)
             latest: dict[str, Any] = {}
+            if graph_input is None and (await app.aget_state(self.config)).created_at is None:
+                graph_input = {"scenario": self.scenario}  # stopped before its first checkpoint
             try:
                 async for kind, chunk in app.astream(
                     graph_input,
@@ -114,6 +118,10 @@ class Execution:
         return merge_branch(values, seeded, final, spec)
 
 
+_FINDINGS = frozenset({"validation", "contradictions"})
+"""Logs whose ids are per line, not per branch: a branch's own finding is renamed, not lost."""
+
+
 def merge_branch(
     parent: Mapping[str, Any],
     seeded: Mapping[str, Any],
@@ -123,14 +131,32 @@ def merge_branch(
     """``parent`` plus what the branch added after its seed (M12).
 
     Logs gain the branch's new items (their ids are branch-prefixed, so the parent's are never
-    replaced); mechanism counts gain the branch's own counts; the branch's intervention is kept
-    under ``branches``. Per-entity maps keep the parent's latest values.
+    replaced); a branch finding whose id the parent already uses for another finding (the
+    mode's verdict numbers its records from 0 on every line) is kept as ``<branch>:<id>``.
+    Mechanism counts gain the branch's own counts; the branch's intervention is kept under
+    ``branches``. Per-entity maps keep the parent's latest values. Raises
+    ``StateConflictError`` when the branch holds a different moment, exposure or dialog under
+    an id of the parent's.
     """
     merged = dict(parent)
     for key in ("timepoints", "exposures", "dialogs", "validation", "contradictions"):
-        have = {item.id for item in merged.get(key, [])}
+        have = {item.id: item for item in merged.get(key, [])}
         seeded_ids = {item.id for item in seeded.get(key, [])}
-        added = [i for i in final.get(key, []) if i.id not in have and i.id not in seeded_ids]
+        added = []
+        for item in final.get(key, []):
+            if item.id in seeded_ids or have.get(item.id) == item:
+                continue
+            if item.id in have:
+                if key not in _FINDINGS:
+                    raise StateConflictError(
+                        f"branch {spec.id!r} holds another {key[:-1]} under the parent's id "
+                        f"{item.id!r}"
+                    )
+                item = item.model_copy(update={"id": f"{spec.id}:{item.id}"})
+                if item.id in have:
+                    continue
+            have[item.id] = item
+            added.append(item)
         merged[key] = [*merged.get(key, []), *added]
     for key in ("phi", "resolution"):
         combined = {e: dict(m) for e, m in merged.get(key, {}).items()}

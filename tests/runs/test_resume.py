@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,12 @@ from daedalus.errors import ModelUnavailableError
 from daedalus.llm._routed import RoutedModel
 from daedalus.llm.offline import OfflineChatModel
 from daedalus.llm.router import Router
+from daedalus.record import RunMeta, RunRecord
 from daedalus.runs import _api
 from daedalus.runs._ledger_log import LedgerLog
 from daedalus.runs._router import RouterChoice
 from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.templates import load_template
 from daedalus.testing import ScriptedModel
 
 # A quick BRANCHING template: a main line, then two planned branches on their own threads,
@@ -198,3 +201,21 @@ def test_resuming_a_completed_run_returns_it_without_a_call(
     again = R.resume("done", store=tmp_path)
     assert again.status == "completed" and again.record == done.record
     assert len(LedgerLog.of(tmp_path, "done").read()) == rows
+
+
+def test_a_run_stopped_before_its_first_checkpoint_starts_from_its_scenario(
+    reference: tuple[R.Run, int], tmp_path: Path
+) -> None:
+    ref, _ = reference
+    scenario = load_template(TEMPLATE)
+    meta = RunMeta(
+        id="early", template=scenario.id, mode=scenario.mode, seed=0, model="offline",
+        offline=True, started_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    # What run() leaves behind when killed between registering the run and its first step.
+    with SqliteRunStore(StoreLayout(tmp_path).create().runs_db) as store:
+        store.create_run(meta)
+        store.save_record(RunRecord(run=meta, scenario=scenario))
+    resumed = R.resume("early", store=tmp_path, concurrency=CONCURRENCY)
+    assert resumed.status == "completed"
+    _assert_same_run(resumed, ref)

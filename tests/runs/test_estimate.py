@@ -1,0 +1,93 @@
+"""``estimate``: calls and dollars before a run, checked against real offline runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import daedalus.runs as R
+from daedalus.llm.registry import ModelRegistry
+from daedalus.runs._estimate import NODE_COSTS, dialog_sizes
+from daedalus.templates import list_templates, load_template
+
+QUICK = [t.id for t in list_templates() if t.tier == "quick"]
+PINNED = "deepseek/deepseek-chat"
+PROMPT_PRICE = 2e-6
+COMPLETION_PRICE = 5e-6
+
+# heist_reverse: the offline writer rates the 20:00 opening as unimportant, so ADPRS keeps the
+# crew below the dialog band, and the circadian gate refuses everyone at 23:00 and 02:00; the
+# run holds no dialog at all, which no estimate made before the run can know.
+_NO_DIALOG = pytest.mark.xfail(
+    strict=True, reason="the offline run of heist_reverse holds no dialog (see the comment)"
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    monkeypatch.delenv("OPENROUTER_BASE_URL", raising=False)
+
+
+@pytest.mark.parametrize(
+    "template", [pytest.param(t, marks=_NO_DIALOG) if t == "heist_reverse" else t for t in QUICK]
+)
+def test_the_estimate_is_within_half_to_double_the_calls_of_an_offline_run(
+    template: str, tmp_path: Path
+) -> None:
+    scenario = load_template(template)
+    guess = R.estimate(scenario)
+    assert guess.offline and guess.cost_usd == 0.0 and guess.model == "offline"
+    assert guess.calls == sum(guess.calls_by_node.values())
+    actual = len(R.run(scenario, store=tmp_path, run_id="actual").record.ledger)
+    assert 0.5 * actual <= guess.calls <= 2.0 * actual, (guess.calls_by_node, actual)
+
+
+def test_quick_templates_are_listed() -> None:
+    assert len(QUICK) >= 5 and "board_meeting" in QUICK
+
+
+def test_dollars_follow_the_pinned_models_registry_prices_without_a_network_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-test-not-a-real-key")
+    default = ModelRegistry.default()
+    priced = default.get(PINNED).model_copy(
+        update={"prompt_price": PROMPT_PRICE, "completion_price": COMPLETION_PRICE}
+    )
+    registry = default.with_profiles([priced])
+    scenario = load_template("board_meeting")
+    guess = R.estimate(scenario, model=PINNED, registry=registry)
+    assert not guess.offline and guess.model == PINNED
+    expected = sum(
+        count * (NODE_COSTS[node][1] * PROMPT_PRICE + NODE_COSTS[node][2] * COMPLETION_PRICE)
+        for node, count in guess.calls_by_node.items()
+    )
+    assert guess.cost_usd > 0 and guess.cost_usd == pytest.approx(expected, abs=1e-6)
+    assert guess.prompt_tokens == sum(
+        count * NODE_COSTS[node][1] for node, count in guess.calls_by_node.items()
+    )
+    offline = R.estimate(scenario, model="offline", registry=registry)
+    assert offline.offline and offline.cost_usd == 0.0 and offline.calls == guess.calls
+
+
+def test_routing_by_the_registry_prices_each_action_when_a_key_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-test-not-a-real-key")
+    guess = R.estimate(load_template("board_meeting"))
+    assert not guess.offline and guess.model == "auto" and guess.cost_usd > 0
+
+
+def test_a_dialog_is_only_counted_where_the_gate_would_let_two_people_talk() -> None:
+    heist = load_template("heist_reverse")
+    sizes = dialog_sizes(heist)
+    assert len(sizes) == heist.timeline.steps
+    assert sizes[0] >= 2 and sizes[1:] == [0, 0]  # 23:00 and 02:00: the crew is asleep
+    awake = heist.model_copy(
+        update={"entities": tuple(e.model_copy(update={"chronotype": "late"})
+                                  for e in heist.entities)}
+    )
+    assert all(size >= 2 for size in dialog_sizes(awake)[:2])
+    assert R.estimate(awake).calls > R.estimate(heist).calls
