@@ -175,6 +175,13 @@ def portal_workload(
             "prompt_tokens_by_node": {
                 node: totals.prompt_tokens for node, totals in first.run.ledger.by_node().items()
             },
+            "search_rounds_by_reason": dict(
+                Counter(
+                    str(found["reason"])
+                    for step in first.run.record.portal.get("steps", [])
+                    for found in step["rounds"]
+                )
+            ),
             "timepoints": summary["timepoints"],
             "dialogs": summary["dialogs"],
             "turns": summary["turns"],
