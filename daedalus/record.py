@@ -63,7 +63,11 @@ class _Value(BaseModel):
 
 
 class RunMeta(_Value):
-    """Who ran what, how and when. ``paths`` are relative to the store directory."""
+    """Who ran what, how and when. ``paths`` are relative to the store directory.
+
+    ``base_url``, ``budget_usd`` and ``budget_mode`` are the run's model options, kept so a
+    resume or a branch uses the same server and the same budget.
+    """
 
     id: _Id
     template: str = Field(min_length=1)
@@ -75,6 +79,9 @@ class RunMeta(_Value):
     started_at: datetime
     completed_at: datetime | None = None
     paths: dict[str, str] = Field(default_factory=dict)
+    base_url: str | None = None
+    budget_usd: float | None = Field(default=None, ge=0.0)
+    budget_mode: str | None = None
 
 
 class RunRecord(_Value):

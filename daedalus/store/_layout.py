@@ -38,6 +38,7 @@ class StoreLayout:
         <root>/runs.sqlite            the run store (runs, entities, timepoints, ...)
         <root>/checkpoints.sqlite     LangGraph checkpoints (one thread per run)
         <root>/cache.sqlite           the model response cache
+        <root>/ledgers/<run_id>.jsonl every model call of a run, written as it happens
         <root>/exports/<run_id>/      default export directory of a run
     """
 
