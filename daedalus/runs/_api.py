@@ -7,6 +7,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
+
 from daedalus.domain import TemporalMode
 from daedalus.errors import ConfigError, RunError
 from daedalus.exports import EXPORT_FORMATS
@@ -208,7 +210,9 @@ def branch(
 
     The branch runs on its own checkpoint thread seeded from the parent's checkpoint: the
     shared prefix costs no model call, the parent's moments are never changed, and the branch's
-    moments (ids ``<branch>-tp-NNN``) are added to the run's record.
+    moments (ids ``<branch>-tp-NNN``) are added to the run's record. ``branch_id`` defaults to
+    the first free ``w1``, ``w2``...; a branch cut short (a crash, a model failure) is continued
+    by calling ``branch`` again with the same moment and intervention.
     """
     run_id = run_or_id.id if isinstance(run_or_id, Run) else run_or_id
     layout = StoreLayout.at(store).create()
@@ -220,10 +224,8 @@ def branch(
     if scenario.mode is TemporalMode.PORTAL:
         raise ConfigError("branching works on forward modes; a PORTAL run cannot be branched")
     taken = {b.id for b in record.branches}
-    name = branch_id or next(f"w{n}" for n in range(1, 1000) if f"w{n}" not in taken)
-    if name in taken:
-        raise ConfigError(f"branch {name!r} already exists in run {run_id!r}")
-    spec = BranchSpec(id=name, fork_timepoint=at, intervention=intervention)
+    if branch_id in taken:
+        raise ConfigError(f"branch {branch_id!r} already exists in run {run_id!r}")
     meta = record.run
     router, _, _ = _router_for(
         layout, run_id, model=meta.model if meta.model != "auto" else None, base_url=None,
@@ -231,12 +233,16 @@ def branch(
         offline_latency=offline_latency,
     )
     execution = Execution(scenario, meta, layout, router, meta.seed, progress)
-    values = run_coroutine(_fork(execution, spec))
+    wanted = BranchSpec(id=branch_id or "w1", fork_timepoint=at, intervention=intervention)
+    values = run_coroutine(_fork(execution, wanted, taken, named=branch_id is not None))
+    spec = values["spec"]
     merged = merge_branch(record_state(record), values["seeded"], values["final"], spec)
     return Run(execution.save(merged, status=meta.status), layout)
 
 
-async def _fork(execution: Execution, spec: BranchSpec) -> dict[str, Any]:
+async def _fork(
+    execution: Execution, wanted: BranchSpec, taken: set[str], *, named: bool
+) -> dict[str, Any]:
     from daedalus.checkpoint import async_sqlite_checkpointer
     from daedalus.graphs.branching import fork_branch
     from daedalus.graphs.modes import build_graph, recursion_limit_for
@@ -245,8 +251,20 @@ async def _fork(execution: Execution, spec: BranchSpec) -> dict[str, Any]:
         app = build_graph(execution.scenario.mode).compile(checkpointer=saver)
         if not (await app.aget_state(execution.config)).values:
             raise RunError(f"run {execution.meta.id!r} has no checkpoints to branch from")
+        spec = wanted
+        if not named:  # w1, w2...: skip names taken, or left by an unfinished other branch
+            for number in range(1, 1000):
+                spec = wanted.model_copy(update={"id": f"w{number}"})
+                if spec.id in taken:
+                    continue
+                thread: RunnableConfig = {
+                    "configurable": {"thread_id": f"{execution.meta.id}:{spec.id}"}
+                }
+                left = (await app.aget_state(thread)).values
+                if not left or left.get("intervention") == wanted.intervention:
+                    break
         seeded, final = await fork_branch(
             app, execution.config, spec, context=execution.context,
             recursion_limit=recursion_limit_for(execution.scenario), progress=execution.progress,
         )
-    return {"seeded": seeded, "final": final}
+    return {"spec": spec, "seeded": seeded, "final": final}

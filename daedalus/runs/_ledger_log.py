@@ -20,6 +20,7 @@ class LedgerLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._tail_checked = False
 
     @classmethod
     def of(cls, root: Path, run_id: str) -> LedgerLog:
@@ -29,16 +30,29 @@ class LedgerLog:
         line = record.model_dump_json() + "\n"
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self._tail_checked:
+                # A process killed mid-write leaves a line without its end; close that line so
+                # this row starts on its own and stays readable.
+                line = ("\n" if self._ends_mid_line() else "") + line
+                self._tail_checked = True
             with self.path.open("a", encoding="utf-8") as handle:
                 handle.write(line)
                 handle.flush()
+
+    def _ends_mid_line(self) -> bool:
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return False
+        with self.path.open("rb") as handle:
+            handle.seek(-1, 2)
+            return handle.read(1) != b"\n"
 
     def read(self) -> list[CallRecord]:
         """Every complete row written so far (a line cut short by a kill is skipped)."""
         if not self.path.exists():
             return []
         rows = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
+        # Bytes, not text: a kill can cut a line inside a multi-byte character.
+        for line in self.path.read_bytes().splitlines():
             if line.strip():
                 try:
                     rows.append(CallRecord.model_validate_json(line))

@@ -13,16 +13,18 @@ import pytest
 
 import daedalus.runs as R
 from daedalus.domain import Timepoint
-from daedalus.errors import ConfigError, RunError, StateConflictError
+from daedalus.errors import ConfigError, ModelUnavailableError, RunError, StateConflictError
 from daedalus.graphs.branching import BranchSpec
 from daedalus.provenance import Timeline
 from daedalus.record import RunMeta, RunRecord
+from daedalus.runs import _api
 from daedalus.runs._execute import merge_branch
 from daedalus.runs._ledger_log import LedgerLog
 from daedalus.state import ValidationRecord
 from daedalus.store import SqliteRunStore, StoreLayout
 from daedalus.templates import load_template
 from daedalus.temporal import check_branching
+from tests.runs import failing_after
 
 TEMPLATE = "vc_pitch_branching"
 FORK = "tp-000"
@@ -222,3 +224,42 @@ def test_merging_refuses_a_branch_moment_that_rewrites_a_parent_moment() -> None
     final = {"timepoints": [_moment("tp-000"), rewritten]}
     with pytest.raises(StateConflictError, match="'tp-001'"):
         merge_branch(parent, seeded, final, spec)
+
+
+def _paid(rows: Any) -> int:
+    return sum(1 for row in rows if not row.cache_hit and row.error is None)
+
+
+def test_a_branch_cut_short_is_continued_and_another_change_gets_a_fresh_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    monkeypatch.delenv("OPENROUTER_BASE_URL", raising=False)
+    log = LedgerLog.of(tmp_path, "p")
+    parent = R.run("board_meeting", store=tmp_path, run_id="p")
+    start = len(log.read())
+    with monkeypatch.context() as patch:
+        patch.setattr(_api, "build_router", failing_after(2))
+        with pytest.raises(ModelUnavailableError):
+            R.branch(parent, at="tp-000", intervention="The chair resigns", store=tmp_path)
+    cut = log.read()[start:]
+    assert _paid(cut) == 2
+    assert parent.refresh().record.branches == parent.record.branches  # nothing was saved
+
+    other = R.branch(parent, at="tp-000", intervention="The auditor calls", store=tmp_path)
+    assert [b.id for b in other.record.branches if b.id.startswith("w")] == ["w2"]
+    before_resume = len(log.read())
+
+    resumed = R.branch(parent, at="tp-000", intervention="The chair resigns", store=tmp_path)
+    named = {b.id: b.intervention for b in resumed.record.branches if b.id.startswith("w")}
+    assert named == {"w1": "The chair resigns", "w2": "The auditor calls"}
+
+    alone_store = tmp_path / "alone"
+    fresh = R.run("board_meeting", store=alone_store, run_id="p")
+    alone = R.branch(fresh, at="tp-000", intervention="The chair resigns", store=alone_store)
+    assert _dumps(tp for tp in resumed.timepoints if tp.branch_id == "w1") == _dumps(
+        tp for tp in alone.timepoints if tp.branch_id == "w1"
+    )
+    # The answers the cut branch got are not paid for again when it is continued.
+    continued = _paid(resumed.record.ledger[before_resume:])
+    assert continued + _paid(cut) <= _paid(alone.record.ledger[len(fresh.record.ledger) :])

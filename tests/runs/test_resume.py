@@ -7,13 +7,12 @@ as an uninterrupted run of the same template and seed does.
 
 from __future__ import annotations
 
-import itertools
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,16 +21,14 @@ import pytest
 
 import daedalus.runs as R
 from daedalus.errors import ModelUnavailableError
-from daedalus.llm._routed import RoutedModel
-from daedalus.llm.offline import OfflineChatModel
-from daedalus.llm.router import Router
+from daedalus.llm.actions import ActionType
+from daedalus.llm.ledger import CallRecord
 from daedalus.record import RunMeta, RunRecord
 from daedalus.runs import _api
 from daedalus.runs._ledger_log import LedgerLog
-from daedalus.runs._router import RouterChoice
 from daedalus.store import SqliteRunStore, StoreLayout
 from daedalus.templates import load_template
-from daedalus.testing import ScriptedModel
+from tests.runs import failing_after
 
 # A quick BRANCHING template: a main line, then two planned branches on their own threads,
 # so an interruption can land in the main line or inside a branch.
@@ -136,43 +133,13 @@ def test_a_killed_run_resumes_without_paying_twice_and_ends_as_an_uninterrupted_
     assert listed["r1"].status == "completed" and listed["r1"].calls == len(rows)
 
 
-def _failing_after(answers: int) -> Callable[..., RouterChoice]:
-    """A ``build_router`` stand-in: the offline model (same cache keys) until it has given
-    ``answers`` answers, then a provider that times out on every request."""
-    counter = itertools.count()
-
-    def build(**options: Any) -> RouterChoice:
-        offline = OfflineChatModel(seed=options["seed"])
-
-        def answer(messages: list[Any], kwargs: dict[str, Any]) -> Any:
-            if next(counter) >= answers:
-                raise TimeoutError("the provider stopped answering")
-            return offline.invoke(messages, **kwargs)
-
-        routed = RoutedModel(
-            model_id="offline", chat_model=ScriptedModel({}, default=answer), offline=True
-        )
-
-        async def no_wait(_seconds: float) -> None:
-            return None
-
-        router = Router(
-            lambda _action: [routed], is_offline=True, seed=options["seed"],
-            cache=options["cache"], ledger=options["ledger"], concurrency=options["concurrency"],
-            max_retries=1, sleep=no_wait,
-        )
-        return RouterChoice(router, "offline", None)
-
-    return build
-
-
 @pytest.mark.parametrize("where", ["main line", "branch"])
 def test_a_run_stopped_by_a_model_failure_is_saved_interrupted_and_resumes(
     reference: tuple[R.Run, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
     ref, _ = reference
     stop = _stop_point(reference, where)
-    monkeypatch.setattr(_api, "build_router", _failing_after(stop))
+    monkeypatch.setattr(_api, "build_router", failing_after(stop))
     with pytest.raises(ModelUnavailableError, match="no model answered"):
         R.run(TEMPLATE, store=tmp_path, run_id="flaky", concurrency=CONCURRENCY)
     monkeypatch.undo()
@@ -219,3 +186,19 @@ def test_a_run_stopped_before_its_first_checkpoint_starts_from_its_scenario(
     resumed = R.resume("early", store=tmp_path, concurrency=CONCURRENCY)
     assert resumed.status == "completed"
     _assert_same_run(resumed, ref)
+
+
+def test_a_ledger_row_cut_short_by_a_kill_loses_no_other_row(tmp_path: Path) -> None:
+    rows = [
+        CallRecord(node=f"node_{n}", action=ActionType.GENERAL, model="offline", offline=True)
+        for n in range(3)
+    ]
+    killed = LedgerLog.of(tmp_path, "r1")
+    killed.append(rows[0])
+    killed.append(rows[1])
+    with killed.path.open("ab") as handle:  # the write the kill interrupted, cut inside a "é"
+        handle.write(rows[2].model_dump_json().encode()[:20] + "é".encode()[:1])
+    assert killed.read() == rows[:2]
+    resumed = LedgerLog.of(tmp_path, "r1")
+    resumed.append(rows[2])
+    assert resumed.read() == rows
