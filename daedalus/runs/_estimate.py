@@ -31,7 +31,7 @@ from daedalus.strategy import BudgetMode, FidelityTemplate, plan_fidelity
 
 __all__ = ["NODE_COSTS", "Estimate", "dialog_sizes", "estimate"]
 
-# node: (action, prompt tokens, completion tokens) for a typical call of that node
+# node (as the ledger names it): (action, prompt tokens, completion tokens) of a typical call
 NODE_COSTS: dict[str, tuple[ActionType, int, int]] = {
     "populate_tensors": (ActionType.ENTITY_POPULATION, 900, 600),
     "generate_entities": (ActionType.ENTITY_POPULATION, 700, 500),
@@ -42,12 +42,13 @@ NODE_COSTS: dict[str, tuple[ActionType, int, int]] = {
     "extraction": (ActionType.SUMMARIZATION, 1100, 500),
     "relationships": (ActionType.RELATIONSHIP_ANALYSIS, 1100, 400),
     "prospection": (ActionType.PROSPECTION, 1100, 600),
-    "elaboration": (ActionType.ENTITY_POPULATION, 900, 400),
-    "expansion": (ActionType.TEMPORAL_REASONING, 900, 500),
+    "progressive_training": (ActionType.ENTITY_POPULATION, 900, 400),
+    "vertical_expansion": (ActionType.TEMPORAL_REASONING, 900, 500),
     "portal_candidates": (ActionType.PORTAL_BACKWARD_REASONING, 1200, 1200),
     "portal_forward": (ActionType.COUNTERFACTUAL_PREDICTION, 600, 300),
     "portal_judge": (ActionType.PORTAL_PATH_SCORING, 1800, 900),
     "prophecy": (ActionType.TEMPORAL_REASONING, 800, 200),
+    "prophecy_judge": (ActionType.VALIDATION, 1000, 300),
 }
 
 
@@ -136,7 +137,9 @@ def _calls(scenario: Scenario) -> Counter[str]:
     else:
         calls["next_event"] += moments
     if scenario.mode is TemporalMode.CYCLICAL:
-        calls["prophecy"] += (0 if scenario.cyclical and scenario.cyclical.prophecy else 1) + 1
+        if not (scenario.cyclical and scenario.cyclical.prophecy):
+            calls["prophecy"] += 1  # no prophecy given: a seer speaks one
+        calls["prophecy_judge"] += 1
     dialogs = list(sizes)
     if scenario.mode is TemporalMode.BRANCHING and scenario.branching is not None:
         fork = scenario.branching.fork_step if scenario.branching.fork_step is not None else (
@@ -151,8 +154,8 @@ def _calls(scenario: Scenario) -> Counter[str]:
         calls.update(steering=turns, character=turns, quality_gate=1, extraction=1,
                      relationships=1, prospection=1)
     held = sum(1 for p in dialogs if p)
-    calls["elaboration"] += max(1, held // 3)
-    calls["expansion"] += max(1, len(dialogs) // 4)
+    calls["progressive_training"] += max(1, held // 3)
+    calls["vertical_expansion"] += max(1, len(dialogs) // 4)
     return calls
 
 

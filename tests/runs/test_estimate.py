@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import daedalus.runs as R
+from daedalus.llm.ledger import CallRecord
 from daedalus.llm.registry import ModelRegistry
 from daedalus.runs._estimate import NODE_COSTS, dialog_sizes
 from daedalus.templates import list_templates, load_template
@@ -30,18 +29,39 @@ def _no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENROUTER_BASE_URL", raising=False)
 
 
+@pytest.fixture(scope="module")
+def ledgers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[CallRecord, ...]]:
+    """The ledger of an offline run of each quick template."""
+    root = tmp_path_factory.mktemp("store")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("OPENROUTER_API_KEY", raising=False)
+        patch.delenv("OPENROUTER_BASE_URL", raising=False)
+        return {t: R.run(t, store=root, run_id=t).record.ledger for t in QUICK}
+
+
 @pytest.mark.parametrize(
     "template", [pytest.param(t, marks=_NO_DIALOG) if t == "heist_reverse" else t for t in QUICK]
 )
 def test_the_estimate_is_within_half_to_double_the_calls_of_an_offline_run(
-    template: str, tmp_path: Path
+    ledgers: dict[str, tuple[CallRecord, ...]], template: str
 ) -> None:
-    scenario = load_template(template)
-    guess = R.estimate(scenario)
+    guess = R.estimate(load_template(template))
     assert guess.offline and guess.cost_usd == 0.0 and guess.model == "offline"
     assert guess.calls == sum(guess.calls_by_node.values())
-    actual = len(R.run(scenario, store=tmp_path, run_id="actual").record.ledger)
+    actual = len(ledgers[template])
     assert 0.5 * actual <= guess.calls <= 2.0 * actual, (guess.calls_by_node, actual)
+
+
+@pytest.mark.parametrize("template", QUICK)
+def test_every_node_a_run_calls_is_one_the_estimate_counts_under_the_same_name(
+    ledgers: dict[str, tuple[CallRecord, ...]], template: str
+) -> None:
+    guess = R.estimate(load_template(template))
+    rows = ledgers[template]
+    assert {row.node for row in rows} <= set(guess.calls_by_node)
+    assert set(guess.calls_by_node) <= set(NODE_COSTS)
+    for row in rows:
+        assert NODE_COSTS[row.node][0] is row.action, row.node
 
 
 def test_quick_templates_are_listed() -> None:
