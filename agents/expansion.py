@@ -25,6 +25,7 @@ from daedalus.enforcement import dialog_at
 from daedalus.gating import find_timepoint, refused_participation
 from daedalus.llm.actions import ActionType
 from daedalus.llm.params import SamplingParams
+from daedalus.scenario import Scenario
 from daedalus.state import SimState
 from daedalus.strategy import FidelityPlan
 
@@ -62,14 +63,25 @@ class Beat(BaseModel):
     present: tuple[str, ...] = ()
 
 
-def expansion_schema(present: Sequence[str]) -> type[BaseModel]:
-    """Schema of 3-5 beats whose ``present`` ids can only name entities at the moment."""
+def moment_span(scenario: Scenario | None) -> int:
+    """Minutes a moment's beats may spread over: at most half the time to the next moment, so
+    details never outlast their moment (causes keep preceding effects), and never more than
+    ``MAX_BEAT_MINUTES``."""
+    if scenario is None:
+        return MAX_BEAT_MINUTES
+    half_step = int(scenario.timeline.step_delta.total_seconds() // 120)
+    return max(0, min(MAX_BEAT_MINUTES, half_step))
+
+
+def expansion_schema(present: Sequence[str], span: int = MAX_BEAT_MINUTES) -> type[BaseModel]:
+    """Schema of 3-5 beats whose ``present`` ids can only name entities at the moment and whose
+    times stay within ``span`` minutes of it."""
     people: Any = list[choice(present)] if present else list[str]  # type: ignore[misc]
     beat = create_model(
         "MomentBeat",
         label=(str, Field(min_length=1, max_length=60)),
         description=(str, Field(min_length=3, max_length=400)),
-        minutes_after=(int, Field(ge=0, le=MAX_BEAT_MINUTES)),
+        minutes_after=(int, Field(ge=0, le=span)),
         present=(people, Field(max_length=max(len(present), 0))),
     )
     return create_model(
@@ -93,16 +105,20 @@ def wants_expansion(
 
 
 def beat_timepoints(
-    moment: Timepoint, beats: Sequence[Beat], allowed: Collection[str]
+    moment: Timepoint,
+    beats: Sequence[Beat],
+    allowed: Collection[str],
+    span: int = MAX_BEAT_MINUTES,
 ) -> list[Timepoint]:
     """Sub-moments for ``beats`` (M8): ids ``<moment>.m1``..., each caused by the one before
-    (the first by the moment), never earlier than the one before, on the moment's branch, with
-    the beat's people that are present at the moment and in ``allowed``."""
+    (the first by the moment), never earlier than the one before nor later than ``span``
+    minutes after the moment, on the moment's branch, with the beat's people that are present
+    at the moment and in ``allowed``."""
     result: list[Timepoint] = []
     parent = moment.id
     offset = 0
     for number, beat in enumerate(beats, start=1):
-        offset = max(offset, beat.minutes_after)
+        offset = min(max(offset, beat.minutes_after), span)
         present = tuple(
             p for p in moment.entities_present if p in set(beat.present) and p in allowed
         )
@@ -166,7 +182,7 @@ async def vertical_expansion(state: SimState, runtime: Runtime[RunContext]) -> d
     answer = await runtime.context.router.astructured(
         node=NODE,
         action=ACTION,
-        schema=expansion_schema(present),
+        schema=expansion_schema(present, moment_span(scenario)),
         messages=render(
             "expansion",
             moment=moment.event_description or f"the moment {moment.id}",
@@ -180,7 +196,7 @@ async def vertical_expansion(state: SimState, runtime: Runtime[RunContext]) -> d
     beats = [Beat.model_validate(b) for b in answer.model_dump()["beats"]]
     refused = refused_participation(state.get("validation", []), moment.id)
     allowed = frozenset(p for p in present if p not in refused)
-    subs = beat_timepoints(moment, beats, allowed)
+    subs = beat_timepoints(moment, beats, allowed, moment_span(scenario))
     return {
         "timepoints": subs,
         "exposures": beat_exposures(subs, beats),

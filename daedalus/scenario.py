@@ -102,7 +102,7 @@ class EntitySpec(_Section):
     voice: VoiceSpec = VoiceSpec()
     profile: str | None = Field(default=None, description="name of a profile in profiles/")
     location: str | None = None
-    chronotype: Literal["early", "standard", "late"] = "standard"
+    chronotype: Literal["early", "standard", "late", "nocturnal"] = "standard"
 
     @field_validator("knowledge", mode="before")
     @classmethod

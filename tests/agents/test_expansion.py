@@ -151,3 +151,13 @@ def test_schema_bounds_beats_and_names():
     late = {**BEATS["beats"][0], "minutes_after": 500}
     with pytest.raises(ValidationError):
         schema.model_validate({"beats": [late, *BEATS["beats"][1:]]})
+
+
+def test_beats_never_outlast_half_the_step_to_the_next_moment():
+    from daedalus.agents.expansion import MAX_BEAT_MINUTES, moment_span
+    from daedalus.templates import load_template
+
+    hospital = load_template("hospital_crisis")  # 15-minute steps
+    assert moment_span(hospital) == 7
+    assert moment_span(load_template("mars_mission_portal")) == MAX_BEAT_MINUTES
+    assert moment_span(None) == MAX_BEAT_MINUTES

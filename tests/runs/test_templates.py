@@ -36,15 +36,6 @@ from daedalus.temporal import (
 
 TEMPLATES = [t.id for t in list_templates()]
 
-# agents/expansion.py lets a moment's beats start up to 120 minutes after it, so with a one-hour
-# (or shorter) step a detail can fall after the next moment: check_pearl rightly reports
-# cause_precedes_effect. These three templates hit it with the offline model.
-_BEATS_OUTLAST_THE_STEP = pytest.mark.xfail(
-    strict=True, reason="vertical expansion beats outlast a short timeline step"
-)
-_KNOWN_INCONSISTENT = {"grant_review_panel", "hospital_crisis", "jefferson_dinner"}
-
-
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One store holding an offline run of every shipped template (run id = template id)."""
@@ -97,11 +88,7 @@ def test_the_template_runs_to_completion(records: dict[str, RunRecord], template
     assert record.scenario is not None and record.scenario.id == template
 
 
-@pytest.mark.parametrize(
-    "template",
-    [pytest.param(t, marks=_BEATS_OUTLAST_THE_STEP) if t in _KNOWN_INCONSISTENT else t
-     for t in TEMPLATES],
-)
+@pytest.mark.parametrize("template", TEMPLATES)
 def test_the_run_passes_its_modes_consistency_check(
     records: dict[str, RunRecord], template: str
 ) -> None:
