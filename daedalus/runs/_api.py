@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
+from pydantic import ValidationError
 
 from daedalus.domain import TemporalMode
 from daedalus.errors import ConfigError, RunError
@@ -81,7 +82,7 @@ def run(
     formats: Sequence[str] = EXPORT_FORMATS,
     progress: ProgressSink | None = None,
     run_id: str | None = None,
-    on_notice: Any = None,
+    on_notice: Callable[[str], None] | None = None,
     router: Router | None = None,
 ) -> Run:
     """Run a scenario (a ``Scenario``, a shipped template id or a YAML path) and store it.
@@ -116,6 +117,9 @@ def run(
         offline=router.is_offline,
         started_at=now(),
         paths=layout.run_paths(run_id),
+        base_url=base_url,
+        budget_usd=budget,
+        budget_mode=mode,
     )
     with SqliteRunStore(layout.runs_db) as runs:
         runs.create_run(meta)
@@ -136,7 +140,7 @@ def resume(
     offline_latency: float = 0.0,
     concurrency: int = 8,
     budget: float | None = None,
-    on_notice: Any = None,
+    on_notice: Callable[[str], None] | None = None,
     router: Router | None = None,
 ) -> Run:
     """Continue a run from its last checkpoint; completed model calls are not repeated (their
@@ -150,17 +154,10 @@ def resume(
     if record.scenario is None:
         raise RunError(f"run {run_id!r} has no stored scenario and cannot be resumed")
     meta = record.run.model_copy(update={"status": "running"})
-    notice = None
-    if router is not None:
-        router.ledger.listen(LedgerLog.of(layout.root, run_id).append)
-    elif meta.model == "custom":
-        raise RunError(f"run {run_id!r} used a router of its own; pass router= to resume it")
-    else:
-        router, _, notice = _router_for(
-            layout, run_id, model=meta.model if meta.model != "auto" else None, base_url=None,
-            seed=meta.seed, budget=budget, budget_mode=record.scenario.fidelity.budget_mode,
-            concurrency=concurrency, offline_latency=offline_latency,
-        )
+    router, notice = _router_again(
+        layout, record, router=router, budget=budget, concurrency=concurrency,
+        offline_latency=offline_latency, doing="resume",
+    )
     if notice and on_notice is not None:
         on_notice(notice)
     execution = Execution(record.scenario, meta, layout, router, meta.seed, progress)
@@ -168,6 +165,36 @@ def resume(
         runs.update_status(run_id, "running")
     values = run_coroutine(execution.drive(None))
     return Run(execution.save(values, status="completed"), layout)
+
+
+def _router_again(
+    layout: StoreLayout,
+    record: RunRecord,
+    *,
+    router: Router | None,
+    budget: float | None,
+    concurrency: int,
+    offline_latency: float,
+    doing: str,
+) -> tuple[Router, str | None]:
+    """The router a stored run continues with: the one handed in, else one rebuilt from the
+    run's own options (model, server, budget), with a new budget when one is given."""
+    meta = record.run
+    if router is not None:
+        router.ledger.listen(LedgerLog.of(layout.root, meta.id).append)
+        return router, None
+    if meta.model == "custom":
+        raise RunError(f"run {meta.id!r} used a router of its own; pass router= to {doing} it")
+    scenario = record.scenario
+    fallback_mode = scenario.fidelity.budget_mode if scenario is not None else "soft"
+    rebuilt, _, notice = _router_for(
+        layout, meta.id, model=meta.model if meta.model != "auto" else None,
+        base_url=meta.base_url, seed=meta.seed,
+        budget=budget if budget is not None else meta.budget_usd,
+        budget_mode=meta.budget_mode or fallback_mode, concurrency=concurrency,
+        offline_latency=offline_latency,
+    )
+    return rebuilt, notice
 
 
 def record_state(record: RunRecord) -> dict[str, Any]:
@@ -205,6 +232,7 @@ def branch(
     store: PathLike | None = None,
     progress: ProgressSink | None = None,
     offline_latency: float = 0.0,
+    router: Router | None = None,
 ) -> Run:
     """Fork a finished forward-mode run after moment ``at`` with ``intervention`` (M12).
 
@@ -227,13 +255,17 @@ def branch(
     if branch_id in taken:
         raise ConfigError(f"branch {branch_id!r} already exists in run {run_id!r}")
     meta = record.run
-    router, _, _ = _router_for(
-        layout, run_id, model=meta.model if meta.model != "auto" else None, base_url=None,
-        seed=meta.seed, budget=None, budget_mode=scenario.fidelity.budget_mode, concurrency=8,
-        offline_latency=offline_latency,
+    router, _ = _router_again(
+        layout, record, router=router, budget=None, concurrency=8,
+        offline_latency=offline_latency, doing="branch",
     )
     execution = Execution(scenario, meta, layout, router, meta.seed, progress)
-    wanted = BranchSpec(id=branch_id or "w1", fork_timepoint=at, intervention=intervention)
+    try:
+        wanted = BranchSpec(id=branch_id or "w1", fork_timepoint=at, intervention=intervention)
+    except ValidationError as exc:
+        problem = exc.errors(include_url=False)[0]
+        field = ".".join(str(part) for part in problem["loc"])
+        raise ConfigError(f"branch {field}: {problem['msg']} (got {problem['input']!r})") from None
     values = run_coroutine(_fork(execution, wanted, taken, named=branch_id is not None))
     spec = values["spec"]
     merged = merge_branch(record_state(record), values["seeded"], values["final"], spec)

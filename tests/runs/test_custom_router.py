@@ -27,3 +27,17 @@ def test_resuming_a_custom_router_run_needs_the_router(tmp_path):
         runs.save_record(record.model_copy(update={"scenario": daedalus.load_template("convergence_simple")}))
     with pytest.raises(RunError, match="pass router="):
         daedalus.resume("r1", store=tmp_path)
+
+
+def test_branch_with_a_bad_id_is_a_config_error(tmp_path):
+    from daedalus.errors import ConfigError
+
+    run = daedalus.run("convergence_simple", store=tmp_path)
+    with pytest.raises(ConfigError, match="branch id"):
+        daedalus.branch(run, at="tp-000", intervention="x", branch_id="Bad Id!", store=tmp_path)
+
+
+def test_run_options_are_kept_for_resume_and_branch(tmp_path):
+    run = daedalus.run("convergence_simple", store=tmp_path, budget=1.5, budget_mode="hard")
+    meta = run.record.run
+    assert (meta.budget_usd, meta.budget_mode, meta.base_url) == (1.5, "hard", None)
