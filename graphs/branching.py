@@ -159,7 +159,9 @@ async def fork_branch(
     existing = await app.aget_state(config)
     if existing.values:
         _require_same_branch(dict(existing.values), seeded, spec)
-        if not existing.next:  # finished before: nothing to run again
+        # Finished before: nothing to run again. A step cut short can leave no ``next`` while
+        # its task (with writes saved) is still pending, so pending tasks mean "not finished".
+        if not existing.next and not existing.tasks:
             return dict(seeded), dict(existing.values)
         # Cut short by a crash: continue the thread; re-seeding it would redo paid moments.
         return dict(seeded), await _drive(app, config, context, progress)

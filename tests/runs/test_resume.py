@@ -66,14 +66,21 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[R.Run, int]:
         patch.delenv("OPENROUTER_API_KEY", raising=False)
         patch.delenv("OPENROUTER_BASE_URL", raising=False)
         run = R.run(TEMPLATE, store=root, run_id="ref", concurrency=CONCURRENCY, progress=note)
-    assert marks and 0 < marks[0] < len(run.record.ledger)
+    assert len(marks) >= 2 and 0 < marks[0] < marks[1] < len(run.record.ledger)
+    SECOND_BRANCH_AT[:] = [marks[1] + 1]
     return run, marks[0]
 
 
 def _stop_point(reference: tuple[R.Run, int], where: str) -> int:
     run, branches_from = reference
     total = len(run.record.ledger)
-    return branches_from // 2 if where == "main line" else (branches_from + total) // 2
+    if where == "main line":
+        return branches_from // 2
+    if where == "second branch start":
+        # b1 complete, b2 seeded: a kill here once left b2's first step half-done (pending
+        # writes, no ``next``) and the resume took the branch for finished.
+        return SECOND_BRANCH_AT[0]
+    return (branches_from + total) // 2
 
 
 def _assert_same_run(resumed: R.Run, reference: R.Run) -> None:
@@ -96,7 +103,10 @@ def _kill_when(process: subprocess.Popen[bytes], log: LedgerLog, rows: int) -> i
     return len(log.read())
 
 
-@pytest.mark.parametrize("where", ["main line", "branch"])
+SECOND_BRANCH_AT: list[int] = []
+
+
+@pytest.mark.parametrize("where", ["main line", "branch", "second branch start"])
 def test_a_killed_run_resumes_without_paying_twice_and_ends_as_an_uninterrupted_one(
     reference: tuple[R.Run, int], tmp_path: Path, where: str
 ) -> None:
