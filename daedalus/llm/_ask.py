@@ -125,7 +125,7 @@ class ModelAsker:
         failures: list[tuple[str, BaseException]] = []
         for routed in chain:
             try:
-                value, answer = await self._ask_model(routed, call)
+                value = await self._ask_model(routed, call, key)
             except InvalidOutput as exc:
                 failures.append((routed.model_id, exc))
                 continue
@@ -150,7 +150,6 @@ class ModelAsker:
                     raise
                 failures.append((routed.model_id, exc))
                 continue
-            self.cache.put(key, answer)
             return value
         raise self._exhausted(node, action, schema, failures)
 
@@ -188,12 +187,16 @@ class ModelAsker:
         self.ledger.append(record)
         return value
 
-    async def _ask_model(self, routed: RoutedModel, call: _Call) -> tuple[Any, CachedAnswer]:
+    async def _ask_model(self, routed: RoutedModel, call: _Call, key: str) -> Any:
         usage = Usage()
         started = self._clock()
         error: str | None = None
         try:
-            return await self._attempts(routed, usage, call)
+            value, answer = await self._attempts(routed, usage, call)
+            # Cached before it is booked in the ledger: a process killed in between never
+            # leaves a billed answer that a resume would have to buy again.
+            self.cache.put(key, answer)
+            return value
         except BaseException as exc:
             error = _error_name(exc)
             _log.warning(
