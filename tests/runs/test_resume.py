@@ -7,6 +7,7 @@ as an uninterrupted run of the same template and seed does.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -54,7 +55,7 @@ def _no_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[R.Run, int]:
-    """An uninterrupted run, and how many ledger rows it had when its first branch began."""
+    """An uninterrupted run in this process, and its ledger rows when its first branch began."""
     root = tmp_path_factory.mktemp("reference")
     marks: list[int] = []
 
@@ -66,6 +67,32 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[R.Run, int]:
         patch.delenv("OPENROUTER_API_KEY", raising=False)
         patch.delenv("OPENROUTER_BASE_URL", raising=False)
         run = R.run(TEMPLATE, store=root, run_id="ref", concurrency=CONCURRENCY, progress=note)
+    assert marks and 0 < marks[0] < len(run.record.ledger)
+    return run, marks[0]
+
+
+@pytest.fixture(scope="module")
+def fresh_reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[R.Run, int]:
+    """The same uninterrupted run made in a fresh process, like the killed runs it is compared
+    with (a BRANCHING run in a long-lived process can come out differently after other runs of
+    the same template with other seeds; the killed runs always start fresh)."""
+    root = tmp_path_factory.mktemp("fresh_reference")
+    code = (
+        "import json, sys\n"
+        "import daedalus.runs as R\n"
+        "from daedalus.runs._ledger_log import LedgerLog\n"
+        "marks = []\n"
+        "def note(event):\n"
+        "    if event.get('event') == 'branch':\n"
+        f"        marks.append(len(LedgerLog.of(__import__('pathlib').Path({str(root)!r}), 'ref').read()))\n"
+        f"R.run({TEMPLATE!r}, store={str(root)!r}, run_id='ref', concurrency={CONCURRENCY}, progress=note)\n"
+        "sys.stdout.write(json.dumps(marks))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENROUTER_")}
+    done = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+    marks = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    with SqliteRunStore(StoreLayout(root).runs_db) as runs:
+        run = R.Run(runs.load_record("ref"), StoreLayout(root))
     assert len(marks) >= 2 and 0 < marks[0] < marks[1] < len(run.record.ledger)
     SECOND_BRANCH_AT[:] = [marks[1] + 1]
     return run, marks[0]
@@ -108,8 +135,9 @@ SECOND_BRANCH_AT: list[int] = []
 
 @pytest.mark.parametrize("where", ["main line", "branch", "second branch start"])
 def test_a_killed_run_resumes_without_paying_twice_and_ends_as_an_uninterrupted_one(
-    reference: tuple[R.Run, int], tmp_path: Path, where: str
+    fresh_reference: tuple[R.Run, int], tmp_path: Path, where: str
 ) -> None:
+    reference = fresh_reference
     ref, _ = reference
     code = (
         "import daedalus.runs as R; "
@@ -130,7 +158,14 @@ def test_a_killed_run_resumes_without_paying_twice_and_ends_as_an_uninterrupted_
     with SqliteRunStore(layout.runs_db) as store:
         assert store.load_record("r1").run.status == "running"  # killed: nothing was saved
 
-    resumed = R.resume("r1", store=tmp_path, concurrency=CONCURRENCY)
+    # Resumed in a fresh process too, as a user would after a crash.
+    resume_code = (
+        f"import daedalus.runs as R; R.resume('r1', store={str(tmp_path)!r}, "
+        f"concurrency={CONCURRENCY})"
+    )
+    subprocess.run([sys.executable, "-c", resume_code], env=env, check=True, capture_output=True)
+    with SqliteRunStore(StoreLayout(tmp_path).runs_db) as runs:
+        resumed = R.Run(runs.load_record("r1"), StoreLayout(tmp_path))
 
     rows = log.read()
     assert resumed.status == "completed" and list(resumed.record.ledger) == rows
