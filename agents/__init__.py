@@ -1,4 +1,5 @@
-"""Mechanism nodes that call a model, one mechanism per module (``daedalus.agents``).
+"""Mechanism nodes that call a model, one mechanism per module (daedalus.agents).
+May import llm, context, validators, portal, state, kernel, prompts and below; never graphs.
 
 Each node is a plain async function ``(state, runtime) -> dict`` that reaches a model only
 through ``runtime.context.router``; each module names its ``NODE`` and ``ACTION``.

@@ -14,15 +14,15 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
-from daedalus.aftermath import energy_spent
 from daedalus.agents._common import SILENT, choice, render, transcript
 from daedalus.context import RunContext
-from daedalus.dialog import DialogMove, SteeringDecision
 from daedalus.domain import CognitiveState, DialogTurn, EntityKind
-from daedalus.fourth_wall import FourthWallContext
+from daedalus.kernel.dialog import DialogMove, SteeringDecision
+from daedalus.kernel.persona import persona_params
 from daedalus.llm.actions import ActionType
-from daedalus.persona import persona_params
+from daedalus.provenance.fourth_wall import FourthWallContext
 from daedalus.state import DialogState, ValidationRecord
+from daedalus.validators.aftermath import energy_spent
 
 __all__ = [
     "ACTION",

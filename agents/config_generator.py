@@ -25,10 +25,10 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, Field, ValidationError, create_model, model_validator
 
 from daedalus.agents._common import render
-from daedalus.animism import MAX_ANIMISM, animism_allows
 from daedalus.domain import EntityKind, TemporalMode
-from daedalus.entity_gap import entity_slug
 from daedalus.errors import ConfigError
+from daedalus.kernel.animism import MAX_ANIMISM, animism_allows
+from daedalus.kernel.entity_gap import entity_slug
 from daedalus.llm.actions import ActionType
 from daedalus.llm.params import SamplingParams
 from daedalus.llm.router import Router

@@ -33,7 +33,21 @@ from daedalus.domain import (
     ResolutionLevel,
     Timepoint,
 )
-from daedalus.enforcement import (
+from daedalus.kernel.fidelity import (
+    compress_by_disuse,
+    decide_resolution,
+    earned_resolution,
+    record_elaboration,
+    record_query,
+    relationship_centrality,
+)
+from daedalus.kernel.tensors import BEHAVIOR_AXES, TTMTensor, build_baseline_tensor, fit_compression
+from daedalus.llm.actions import ActionType
+from daedalus.llm.params import SamplingParams
+from daedalus.provenance import Provenance
+from daedalus.state import SimState, ValidationRecord
+from daedalus.validators import ValidatorName
+from daedalus.validators.enforcement import (
     dialog_at,
     inertia_result,
     justifications,
@@ -42,21 +56,7 @@ from daedalus.enforcement import (
     told_at,
     trusted_material,
 )
-from daedalus.fidelity import (
-    compress_by_disuse,
-    decide_resolution,
-    earned_resolution,
-    record_elaboration,
-    record_query,
-    relationship_centrality,
-)
-from daedalus.gating import find_timepoint
-from daedalus.llm.actions import ActionType
-from daedalus.llm.params import SamplingParams
-from daedalus.provenance import Provenance
-from daedalus.state import SimState, ValidationRecord
-from daedalus.tensors import BEHAVIOR_AXES, TTMTensor, build_baseline_tensor, fit_compression
-from daedalus.validators import ValidatorName
+from daedalus.validators.gating import find_timepoint
 
 __all__ = [
     "ACTION",

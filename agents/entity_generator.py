@@ -24,12 +24,12 @@ from daedalus.domain import (
     ExposureKind,
     PhysicalState,
 )
-from daedalus.entity_gap import Mention, entity_slug, mentioned_names, numbered_mentions
-from daedalus.entity_gap import scenario_gap as _scenario_gap
+from daedalus.kernel.entity_gap import Mention, entity_slug, mentioned_names, numbered_mentions
+from daedalus.kernel.entity_gap import scenario_gap as _scenario_gap
+from daedalus.kernel.roster import initial_cognitive, initial_exposure_id
 from daedalus.llm.actions import ActionType
 from daedalus.llm.params import SamplingParams
 from daedalus.llm.router import Router
-from daedalus.roster import initial_cognitive, initial_exposure_id
 from daedalus.scenario import Scenario
 from daedalus.state import SimState
 

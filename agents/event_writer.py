@@ -21,15 +21,15 @@ from daedalus.agents._common import SILENT, choice, render
 from daedalus.context import RunContext
 from daedalus.domain import ExposureEvent, ExposureKind, Timepoint
 from daedalus.errors import ConfigError
-from daedalus.llm.actions import ActionType
-from daedalus.llm.params import SamplingParams
-from daedalus.narrative import (
+from daedalus.kernel.narrative import (
     MAIN_BRANCH,
     DecisionPoint,
     EventGuidance,
     forward_line,
     line_timepoint_id,
 )
+from daedalus.llm.actions import ActionType
+from daedalus.llm.params import SamplingParams
 from daedalus.state import SimState
 
 __all__ = [

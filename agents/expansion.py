@@ -21,13 +21,13 @@ from pydantic import BaseModel, Field, create_model
 from daedalus.agents._common import choice, render, transcript
 from daedalus.context import RunContext
 from daedalus.domain import ExposureEvent, ExposureKind, ResolutionLevel, Timepoint
-from daedalus.enforcement import dialog_at
-from daedalus.gating import find_timepoint, refused_participation
+from daedalus.kernel.strategy import FidelityPlan
 from daedalus.llm.actions import ActionType
 from daedalus.llm.params import SamplingParams
 from daedalus.scenario import Scenario
 from daedalus.state import SimState
-from daedalus.strategy import FidelityPlan
+from daedalus.validators.enforcement import dialog_at
+from daedalus.validators.gating import find_timepoint, refused_participation
 
 __all__ = [
     "ACTION",

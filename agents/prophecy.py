@@ -19,12 +19,12 @@ from daedalus.agents._common import choice, render
 from daedalus.context import RunContext
 from daedalus.domain import ExposureEvent, ExposureKind, Timepoint
 from daedalus.errors import ConfigError
+from daedalus.kernel.narrative import forward_line, whole_cycles
+from daedalus.kernel.temporal import Prophecy
 from daedalus.llm.actions import ActionType
 from daedalus.llm.params import SamplingParams
-from daedalus.narrative import forward_line, whole_cycles
 from daedalus.scenario import CyclicalSection
 from daedalus.state import SimState, ValidationRecord
-from daedalus.temporal import Prophecy
 
 __all__ = [
     "ACTION",

@@ -18,7 +18,7 @@ from pydantic import Field, create_model
 
 from daedalus.agents._common import SILENT, render, transcript
 from daedalus.context import RunContext
-from daedalus.dialog import (
+from daedalus.kernel.dialog import (
     GateVerdict,
     SteeringDecision,
     SurfaceIssue,

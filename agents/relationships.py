@@ -3,7 +3,7 @@
 One model call reads the transcript: trust and alignment shifts per pair, and pairs of turns by
 different speakers that cannot both be true. The node returns the judged shifts; the dialog's
 aftermath applies them together with the counted facts (exchanges, shared knowledge from the
-extracted exposures) through ``daedalus.relations.apply_dialog``, so this call can run in
+extracted exposures) through ``daedalus.kernel.relations.apply_dialog``, so this call can run in
 parallel with extraction.
 """
 
@@ -16,10 +16,10 @@ from pydantic import BaseModel, Field, create_model
 
 from daedalus.agents._common import SILENT, choice, render, transcript
 from daedalus.context import RunContext
-from daedalus.dialog import Contradiction
+from daedalus.kernel.dialog import Contradiction
+from daedalus.kernel.relations import pairs_of
 from daedalus.llm.actions import ActionType
 from daedalus.llm.params import SamplingParams
-from daedalus.relations import pairs_of
 from daedalus.state import DialogState
 
 __all__ = ["ACTION", "NODE", "relationships", "relationships_schema"]

@@ -13,10 +13,10 @@ from pydantic import BaseModel, Field, create_model
 
 from daedalus.agents._common import choice, render, transcript
 from daedalus.context import RunContext
-from daedalus.dialog import DialogMove, SteeringDecision
-from daedalus.fourth_wall import PublicView
+from daedalus.kernel.dialog import DialogMove, SteeringDecision
 from daedalus.llm.actions import ActionType
 from daedalus.llm.params import SamplingParams
+from daedalus.provenance.fourth_wall import PublicView
 from daedalus.state import DialogState
 
 __all__ = ["ACTION", "NODE", "build_steering_messages", "steering", "steering_schema"]

@@ -1,7 +1,7 @@
 """Tensor population (M6): the cast scored on the behaviour axes, then tensors and compression.
 
 One structured call scores every entity that has no profile scores yet on the axes of
-``daedalus.tensors.BEHAVIOR_AXES`` (0..1, 0.5 neutral) and gives its starting valence and
+``daedalus.kernel.tensors.BEHAVIOR_AXES`` (0..1, 0.5 neutral) and gives its starting valence and
 arousal. The scores become the entity's ``EntityProfile.trait_scores`` and its mind's starting
 mood, so they shape the behaviour block of its tensor and, through it, its persona parameters.
 Entities with a loaded profile (M1) keep the profile's scores and cost no tokens.
@@ -29,10 +29,10 @@ from daedalus.domain import (
     ExposureEvent,
     PhysicalState,
 )
+from daedalus.kernel.tensors import BEHAVIOR_AXES, build_baseline_tensor, fit_compression
 from daedalus.llm.actions import ActionType
 from daedalus.llm.params import SamplingParams
 from daedalus.state import SimState, ValidationRecord
-from daedalus.tensors import BEHAVIOR_AXES, build_baseline_tensor, fit_compression
 
 __all__ = [
     "ACTION",

@@ -27,16 +27,16 @@ from bench._generated import ProvenanceAudit, provenance_violations, town_scenar
 from bench._measure import Measurement, Report, at_least, exactly, figure
 from bench._runs import TimedRun, fresh_store, timed_run
 from daedalus.domain import ResolutionLevel
-from daedalus.fidelity import FidelityMap, relationship_centrality
-from daedalus.roster import build_roster, planned_importance
-from daedalus.scenario import Scenario
-from daedalus.strategy import (
+from daedalus.kernel.fidelity import FidelityMap, relationship_centrality
+from daedalus.kernel.roster import build_roster, planned_importance
+from daedalus.kernel.strategy import (
     BudgetMode,
     FidelityPlan,
     FidelityTemplate,
     estimate_tokens,
     plan_fidelity,
 )
+from daedalus.scenario import Scenario
 
 __all__ = ["fidelity_economics", "planned_cells", "uniform_cells"]
 

@@ -1,19 +1,21 @@
-"""Graph state: the typed dictionaries LangGraph threads through every node (DESIGN section 3).
+"""Graph state: the typed dictionaries LangGraph threads through every node (DESIGN section 3),
+and the reducers that merge what several nodes (or parallel branches) write to one key.
 
 Values are the immutable domain models; logs append through id-deduplicating reducers, maps
-merge, counters add. Nothing here holds a live graph, a numpy scalar or a client, so every
-superstep serializes small. Mode graphs extend ``SimState`` with
-their own keys (a ``TypedDict`` subclass); the shared pieces read and write only these.
+merge, counters add. A branch that returns an item twice (a retried ``Send``, a subgraph
+echoing its input) cannot duplicate it. Nothing here holds a live graph, a numpy scalar or a
+client, so every superstep serializes small. Mode graphs extend ``SimState`` with their own
+keys (a ``TypedDict`` subclass); the shared pieces read and write only these.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, Protocol, TypeVar, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
-from daedalus.dialog import Contradiction, GateVerdict, SteeringDecision, SurfaceIssue
 from daedalus.domain import (
     Atmosphere,
     CognitiveState,
@@ -30,18 +32,102 @@ from daedalus.domain import (
     ResolutionLevel,
     Timepoint,
 )
-from daedalus.fourth_wall import FourthWallContext, PublicView
-from daedalus.reducers import add_counts, append_unique, merge_map, merge_nested
+from daedalus.errors import StateConflictError
+from daedalus.kernel.dialog import Contradiction, GateVerdict, SteeringDecision, SurfaceIssue
+from daedalus.kernel.strategy import FidelityPlan
+from daedalus.kernel.tensors import CompressedTensor, FittedCompression, TTMTensor
+from daedalus.provenance.fourth_wall import FourthWallContext, PublicView
 from daedalus.scenario import Scenario
-from daedalus.strategy import FidelityPlan
-from daedalus.tensors import CompressedTensor, FittedCompression, TTMTensor
 
 __all__ = [
     "DialogState",
     "GateRecord",
     "SimState",
     "ValidationRecord",
+    "add_counts",
+    "append_unique",
+    "apply_update",
+    "merge_map",
+    "merge_nested",
 ]
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_HasId)
+V = TypeVar("V")
+
+
+def append_unique(left: Sequence[T] | None, right: Sequence[T] | None) -> list[T]:
+    """Append ``right`` to ``left``, skipping items whose id is already there with equal value.
+
+    Raises ``StateConflictError`` when an id comes back with different content: logs never
+    change what they recorded.
+    """
+    merged = list(left or ())
+    if not right:
+        return merged
+    seen = {item.id: item for item in merged}
+    for item in right:
+        previous = seen.get(item.id)
+        if previous is None:
+            seen[item.id] = item
+            merged.append(item)
+        elif previous != item:
+            kind = type(item).__name__
+            message = f"{kind} {item.id!r} was recorded twice with different content"
+            raise StateConflictError(message)
+    return merged
+
+
+def merge_map(left: Mapping[str, V] | None, right: Mapping[str, V] | None) -> dict[str, V]:
+    """Key-by-key merge; the update wins for keys present in both."""
+    merged = dict(left or {})
+    if right:
+        merged.update(right)
+    return merged
+
+
+def merge_nested(
+    left: Mapping[str, Mapping[str, V]] | None, right: Mapping[str, Mapping[str, V]] | None
+) -> dict[str, dict[str, V]]:
+    """Two-level merge (for example entity -> timepoint -> resolution)."""
+    merged = {key: dict(inner) for key, inner in (left or {}).items()}
+    for key, inner in (right or {}).items():
+        merged.setdefault(key, {}).update(inner)
+    return merged
+
+
+def add_counts(left: Mapping[str, int] | None, right: Mapping[str, int] | None) -> dict[str, int]:
+    """Sum counters key by key (mechanism counts, usage tallies)."""
+    merged = dict(left or {})
+    for key, count in (right or {}).items():
+        merged[key] = merged.get(key, 0) + count
+    return merged
+
+
+def apply_update(
+    state: Mapping[str, Any], update: Mapping[str, Any], schema: type
+) -> dict[str, Any]:
+    """``state`` after ``update``, combining keys the way a graph of ``schema`` would: a key
+    annotated with a reducer goes through it, any other key is replaced."""
+    hints = get_type_hints(schema, include_extras=True)
+    merged = dict(state)
+    for key, value in update.items():
+        reducer = _reducer_of(hints.get(key))
+        merged[key] = reducer(merged.get(key), value) if reducer is not None else value
+    return merged
+
+
+def _reducer_of(hint: object) -> Callable[[Any, Any], Any] | None:
+    if get_origin(hint) is Annotated:
+        for extra in get_args(hint)[1:]:
+            if callable(extra):
+                return extra  # type: ignore[no-any-return]
+    return None
 
 
 class ValidationRecord(BaseModel):

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from langgraph.runtime import Runtime
 
-from daedalus.adprs import band, composite_phi, envelopes_for
 from daedalus.context import RunContext
 from daedalus.domain import (
     CognitiveState,
@@ -22,13 +21,14 @@ from daedalus.domain import (
     TemporalMode,
     Timepoint,
 )
-from daedalus.fidelity import relationship_centrality
 from daedalus.graphs.dialog import run_dialog
+from daedalus.kernel.adprs import band, composite_phi, envelopes_for
+from daedalus.kernel.fidelity import relationship_centrality
+from daedalus.kernel.strategy import BudgetMode, FidelityTemplate, plan_fidelity
+from daedalus.kernel.tensors import build_baseline_tensor, fit_compression
 from daedalus.llm.router import Router
 from daedalus.provenance import Provenance
-from daedalus.strategy import BudgetMode, FidelityTemplate, plan_fidelity
 from daedalus.templates import load_template
-from daedalus.tensors import build_baseline_tensor, fit_compression
 from daedalus.validators import ExposureRef, information_conservation
 
 

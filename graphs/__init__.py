@@ -1,4 +1,5 @@
 """Graph builders: the dialog subgraph, shared pieces and one graph per temporal mode.
+May import agents, llm, context and below; never store, exports, runs or cli.
 
 Builders return uncompiled ``StateGraph`` objects so users can add nodes, compose pipelines
 and compile with the checkpointer of their choice. ``build_graph(mode)`` picks a mode's graph;

@@ -26,11 +26,10 @@ from daedalus.agents.event_writer import write_event
 from daedalus.context import RunContext
 from daedalus.graphs.scene import add_scene_setup
 from daedalus.graphs.timestep import DIALOG_NODE, GATE_NODE, add_timestep
-from daedalus.narrative import DecisionPoint, EventGuidance, forward_line
-from daedalus.reducers import merge_map
+from daedalus.kernel.narrative import DecisionPoint, EventGuidance, forward_line
+from daedalus.kernel.temporal import ConsistencyReport
 from daedalus.scenario import Scenario
-from daedalus.state import SimState, ValidationRecord
-from daedalus.temporal import ConsistencyReport
+from daedalus.state import SimState, ValidationRecord, merge_map
 
 __all__ = [
     "NEXT_EVENT",

@@ -24,9 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from daedalus.context import RunContext
 from daedalus.errors import RunError
 from daedalus.graphs._forward import ForwardState, build_forward_graph, consistency_delta
-from daedalus.narrative import MAIN_BRANCH, DecisionPoint, forward_line
+from daedalus.kernel.narrative import MAIN_BRANCH, DecisionPoint, forward_line
+from daedalus.kernel.temporal import check_pearl
 from daedalus.scenario import Scenario
-from daedalus.temporal import check_pearl
 
 __all__ = [
     "PLAN_NODE",

@@ -11,7 +11,7 @@ multiple of ``cyclical.cycle_length``):
 3. ``close_cycle`` (after each timestep): the last moment of a cycle closes the loop, recorded
    as ``closures[last] = first``.
 4. ``settle_cycles`` (at the end): a judge decides where each prophecy was fulfilled (or not),
-   then ``daedalus.temporal.check_cyclical`` checks links, closures and fulfilment over the
+   then ``daedalus.kernel.temporal.check_cyclical`` checks links, closures and fulfilment over the
    moments of the line (details inside a moment, M8, belong to it and are not counted).
 """
 
@@ -26,10 +26,10 @@ from daedalus.agents.prophecy import NODE as PROPHECY_NODE
 from daedalus.agents.prophecy import ProphecyState, judge_prophecies, make_prophecy
 from daedalus.context import RunContext
 from daedalus.graphs._forward import ForwardState, build_forward_graph, consistency_delta
-from daedalus.narrative import EventGuidance, cycle_position, forward_line, whole_cycles
-from daedalus.reducers import merge_map
+from daedalus.kernel.narrative import EventGuidance, cycle_position, forward_line, whole_cycles
+from daedalus.kernel.temporal import check_cyclical
 from daedalus.scenario import CyclicalSection, Scenario
-from daedalus.temporal import check_cyclical
+from daedalus.state import merge_map
 
 __all__ = [
     "CLOSE_NODE",

@@ -19,17 +19,13 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
-from daedalus.adprs import band
-from daedalus.aftermath import settle_dialog
 from daedalus.agents.character import character
 from daedalus.agents.extraction import extraction
 from daedalus.agents.prospection import prospection
 from daedalus.agents.quality_gate import after_gate, quality_gate
 from daedalus.agents.relationships import relationships
 from daedalus.agents.steering import steering
-from daedalus.animism import animism_allows
 from daedalus.context import RunContext
-from daedalus.dialog import recursion_limit, turn_budget
 from daedalus.domain import (
     Atmosphere,
     CognitiveState,
@@ -38,12 +34,16 @@ from daedalus.domain import (
     PhysicalState,
     ResolutionLevel,
 )
-from daedalus.embodied import couple, describe
-from daedalus.fourth_wall import build_context, public_view
+from daedalus.kernel.adprs import band
+from daedalus.kernel.animism import animism_allows
+from daedalus.kernel.dialog import recursion_limit, turn_budget
+from daedalus.kernel.embodied import couple, describe
+from daedalus.kernel.relations import apply_dialog
+from daedalus.kernel.tensors import TTMTensor, build_baseline_tensor
 from daedalus.provenance import Provenance
-from daedalus.relations import apply_dialog
+from daedalus.provenance.fourth_wall import build_context, public_view
 from daedalus.state import DialogState, SimState
-from daedalus.tensors import TTMTensor, build_baseline_tensor
+from daedalus.validators.aftermath import settle_dialog
 
 __all__ = [
     "build_dialog_graph",

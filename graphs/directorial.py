@@ -12,7 +12,7 @@ The forward loop (``graphs._forward``) with a director around each moment:
    (a gate that left it out is overridden and the repair recorded); the moment's
    ``SceneDirection`` (act, target, POV, focus) is stored under ``scenes``.
 
-At the end ``daedalus.temporal.check_directorial`` judges the timeline (``consistency``).
+At the end ``daedalus.kernel.temporal.check_directorial`` judges the timeline (``consistency``).
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from typing import Annotated, Any
 from langgraph.graph import StateGraph
 from langgraph.runtime import Runtime
 
-from daedalus.animism import animism_allows
 from daedalus.context import RunContext
 from daedalus.domain import Atmosphere, Entity
 from daedalus.errors import ConfigError
-from daedalus.fidelity import relationship_centrality
 from daedalus.graphs._forward import ForwardState, build_forward_graph, consistency_delta
-from daedalus.narrative import (
+from daedalus.kernel.animism import animism_allows
+from daedalus.kernel.fidelity import relationship_centrality
+from daedalus.kernel.narrative import (
     ACT_PURPOSE,
     ActBeat,
     EventGuidance,
@@ -38,10 +38,9 @@ from daedalus.narrative import (
     forward_line,
     steer_tension,
 )
-from daedalus.reducers import merge_map
+from daedalus.kernel.temporal import check_directorial
 from daedalus.scenario import DirectorialSection, Scenario
-from daedalus.state import ValidationRecord
-from daedalus.temporal import check_directorial
+from daedalus.state import ValidationRecord, merge_map
 
 __all__ = [
     "CAST_NODE",

@@ -17,7 +17,7 @@ from daedalus.graphs.directorial import build_directorial_graph
 from daedalus.graphs.nonlinear import build_nonlinear_graph
 from daedalus.graphs.pearl import build_pearl_graph
 from daedalus.graphs.portal import build_portal_graph, portal_recursion_limit
-from daedalus.narrative import whole_cycles
+from daedalus.kernel.narrative import whole_cycles
 from daedalus.scenario import Scenario
 
 __all__ = ["BUILDERS", "build_graph", "recursion_limit_for"]

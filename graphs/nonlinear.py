@@ -5,7 +5,7 @@ still flows only downstream (M7). At the end ``present`` orders the moments for 
 ``narrative.presentation_order`` (``nonlinear.presentation``: reverse, in_medias_res,
 interleaved or shuffled, the last seeded by ``runtime.context.seed``), each moment followed by
 its details (M8), stores it under ``presentation`` and checks it with
-``daedalus.temporal.check_nonlinear``, which validates causality on causal order.
+``daedalus.kernel.temporal.check_nonlinear``, which validates causality on causal order.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from langgraph.runtime import Runtime
 
 from daedalus.context import RunContext
 from daedalus.graphs._forward import ForwardState, build_forward_graph, consistency_delta
-from daedalus.narrative import forward_line, presentation_order, with_details
+from daedalus.kernel.narrative import forward_line, presentation_order, with_details
+from daedalus.kernel.temporal import check_nonlinear
 from daedalus.scenario import NonlinearSection
-from daedalus.temporal import check_nonlinear
 
 __all__ = ["PRESENT_NODE", "NonlinearState", "build_nonlinear_graph", "present"]
 

@@ -2,7 +2,7 @@
 
 Each moment is written by the event writer from the story so far, chained to the previous one,
 witnessed by the entities present, talked through, validated and trained (the shared forward
-loop, ``graphs._forward``); at the end ``daedalus.temporal.check_pearl`` judges the timeline
+loop, ``graphs._forward``); at the end ``daedalus.kernel.temporal.check_pearl`` judges the timeline
 and its report is stored under ``consistency``.
 """
 
@@ -15,7 +15,7 @@ from langgraph.runtime import Runtime
 
 from daedalus.context import RunContext
 from daedalus.graphs._forward import ForwardState, build_forward_graph, consistency_delta
-from daedalus.temporal import check_pearl
+from daedalus.kernel.temporal import check_pearl
 
 __all__ = ["CHECK_NODE", "PearlState", "build_pearl_graph", "check_pearl_node"]
 

@@ -37,6 +37,7 @@ from daedalus.errors import ConfigError
 from daedalus.graphs._forward import consistency_delta
 from daedalus.graphs.scene import add_scene_setup
 from daedalus.graphs.timestep import add_timestep
+from daedalus.kernel.temporal import check_portal
 from daedalus.portal import (
     DecisionKind,
     PortalState,
@@ -48,7 +49,6 @@ from daedalus.portal import (
     witnessed_exposures,
 )
 from daedalus.scenario import Scenario
-from daedalus.temporal import check_portal
 
 __all__ = [
     "ADVANCE_NODE",

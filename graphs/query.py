@@ -29,9 +29,9 @@ from daedalus.agents.entity_generator import generate_missing, mentions_for
 from daedalus.agents.query_answer import knowledge_lines, write_answer
 from daedalus.context import RunContext
 from daedalus.domain import Entity, ResolutionLevel, Timepoint
-from daedalus.entity_gap import mentioned_names, numbered_mentions
 from daedalus.errors import ConfigError
-from daedalus.fidelity import (
+from daedalus.kernel.entity_gap import mentioned_names, numbered_mentions
+from daedalus.kernel.fidelity import (
     DEFAULT_THRESHOLDS,
     FidelityThresholds,
     decide_resolution,
@@ -39,8 +39,7 @@ from daedalus.fidelity import (
 )
 from daedalus.llm.router import Router
 from daedalus.provenance import Provenance, Timeline
-from daedalus.reducers import add_counts, merge_map
-from daedalus.state import SimState
+from daedalus.state import SimState, add_counts, merge_map
 
 __all__ = [
     "QUERY",

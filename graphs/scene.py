@@ -24,11 +24,17 @@ from daedalus.agents.tensor_population import NODE as POPULATE_TENSORS
 from daedalus.agents.tensor_population import populate_tensors
 from daedalus.context import RunContext
 from daedalus.errors import ConfigError
-from daedalus.fidelity import relationship_centrality
-from daedalus.roster import StoredProfile, build_roster, load_archetypes, load_profile
-from daedalus.roster import planned_importance as _planned_importance
+from daedalus.kernel.fidelity import relationship_centrality
+from daedalus.kernel.roster import StoredProfile, build_roster, load_archetypes, load_profile
+from daedalus.kernel.roster import planned_importance as _planned_importance
+from daedalus.kernel.strategy import (
+    BudgetMode,
+    FidelityPlan,
+    FidelityTemplate,
+    degrade,
+    plan_fidelity,
+)
 from daedalus.state import SimState
-from daedalus.strategy import BudgetMode, FidelityPlan, FidelityTemplate, degrade, plan_fidelity
 
 __all__ = [
     "GENERATE_ENTITIES",
@@ -66,7 +72,7 @@ def load_roster(state: SimState, runtime: Runtime[RunContext]) -> dict[str, Any]
     """Node: the scenario's cast, prior knowledge, relationships, minds, bodies and scene.
 
     Profiles named by ``profile:`` load from ``profiles/entities`` or the directory in
-    ``runtime.context.extras["profile_dir"]`` (M1). See ``daedalus.roster.build_roster``.
+    ``runtime.context.extras["profile_dir"]`` (M1). See ``daedalus.kernel.roster.build_roster``.
     """
     scenario = state["scenario"]
     directory = _profile_dir(runtime)
@@ -94,7 +100,7 @@ def plan_strategy(state: SimState, runtime: Runtime[RunContext]) -> dict[str, An
     """Node (M1 + M17): centrality into each entity's metadata, then the fidelity plan.
 
     Centrality comes from the relationship graph; the plan covers the scenario's planned
-    slots (``slot-000``...; importance from ``daedalus.roster.planned_importance``) with the
+    slots (``slot-000``...; importance from ``daedalus.kernel.roster.planned_importance``) with the
     scenario's template, budget mode and token budget. When the router's budget guard is soft
     and under pressure (``should_degrade``), the plan is degraded with ``degrade_for_budget``.
     """

@@ -26,19 +26,19 @@ from daedalus.agents.expansion import NODE as EXPANSION_NODE
 from daedalus.agents.expansion import vertical_expansion
 from daedalus.context import RunContext
 from daedalus.domain import CognitiveState, PhysicalState, ResolutionLevel
-from daedalus.enforcement import dialog_at, enforce_timepoint
-from daedalus.gating import (
+from daedalus.graphs.dialog import dialog_step
+from daedalus.kernel.roster import slot_id
+from daedalus.kernel.tensors import TTMTensor, build_baseline_tensor, with_cognitive
+from daedalus.provenance import Provenance
+from daedalus.state import SimState
+from daedalus.validators.enforcement import dialog_at, enforce_timepoint
+from daedalus.validators.gating import (
     find_timepoint,
     gate_timepoint,
     hours_between,
     previous_moment_time,
     rest_all,
 )
-from daedalus.graphs.dialog import dialog_step
-from daedalus.provenance import Provenance
-from daedalus.roster import slot_id
-from daedalus.state import SimState
-from daedalus.tensors import TTMTensor, build_baseline_tensor, with_cognitive
 
 __all__ = [
     "DIALOG_NODE",

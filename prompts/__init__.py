@@ -1,4 +1,5 @@
-"""Prompt templates: one plain-text file per node, versioned with the code.
+"""Prompt templates: one plain-text file per node, versioned with the code (daedalus.prompts).
+May import daedalus.errors only.
 
 A file holds a ``[system]`` section and a ``[user]`` section. Placeholders are ``$name`` (or
 ``${name}``) so JSON braces in a prompt need no escaping; ``$$`` is a literal dollar sign.

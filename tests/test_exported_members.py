@@ -65,7 +65,7 @@ def test_kernel_never_imports_agents_or_graphs():
 
     code = (
         "import sys, daedalus, daedalus.provenance, daedalus.validators, daedalus.state, "
-        "daedalus.fidelity, daedalus.tensors, daedalus.strategy, daedalus.temporal; "
+        "daedalus.kernel.fidelity, daedalus.kernel.tensors, daedalus.kernel.strategy, daedalus.kernel.temporal; "
         "bad = [m for m in sys.modules if m.startswith(('daedalus.agents', 'daedalus.graphs'))]; "
         "assert not bad, bad"
     )

@@ -1,7 +1,8 @@
-"""Exports of a finished (or interrupted) run: each a pure function of a ``RunRecord`` and a
-target path, byte-for-byte the same for the same record.
+"""Exports of a finished (or interrupted) run, each a pure function of a RunRecord and a path.
+May import store, validators, provenance and below; never graphs, agents or runs.
 
-``write_exports(record, out_dir)`` writes them all::
+Each export is byte-for-byte the same for the same record. ``write_exports(record, out_dir)``
+writes them all::
 
     run.json                                the whole run (daedalus.exports.run_json)
     narrative.md                            Markdown narrative (daedalus.exports.narrative)
@@ -22,7 +23,7 @@ from daedalus.exports.graphml import write_graphml
 from daedalus.exports.narrative import write_narrative
 from daedalus.exports.run_json import write_run_json
 from daedalus.exports.training import write_training
-from daedalus.record import RunRecord
+from daedalus.store.record import RunRecord
 
 __all__ = ["EXPORT_FILES", "EXPORT_FORMATS", "write_exports"]
 

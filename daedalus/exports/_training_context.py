@@ -17,10 +17,10 @@ from daedalus.domain import (
     Timepoint,
     relationship_key,
 )
-from daedalus.enforcement import told_at, trusted_material
 from daedalus.exports._markdown import one_line
 from daedalus.provenance import Provenance
-from daedalus.record import RunRecord
+from daedalus.store.record import RunRecord
+from daedalus.validators.enforcement import told_at, trusted_material
 
 __all__ = [
     "HISTORY_LIMIT",
@@ -232,7 +232,7 @@ class Trusted:
 
 
 def trusted(record: RunRecord, prov: Provenance) -> Trusted:
-    """Recompute ``daedalus.enforcement.trusted_material`` for every timepoint of the run,
+    """Recompute ``enforcement.trusted_material`` (M4) for every timepoint of the run,
     as progressive training (M2) applied it: one dialog and the told exposures per timepoint,
     relationships as of the timepoint's snapshot (the final ones when none was taken)."""
     entities = {e.id: e for e in record.entities}

@@ -14,7 +14,7 @@ from pathlib import Path
 from daedalus.domain import Dialog, DialogTurn, Timepoint
 from daedalus.exports._files import write_text
 from daedalus.exports._markdown import one_line
-from daedalus.record import RunRecord
+from daedalus.store.record import RunRecord
 
 __all__ = ["render_fountain", "scene_heading", "time_of_day", "write_fountain"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from daedalus.exports._files import write_bytes
 from daedalus.provenance import GraphKind, Provenance
-from daedalus.record import RunRecord
+from daedalus.store.record import RunRecord
 
 __all__ = ["GRAPHML_FILES", "write_exposure_graphml", "write_graphml", "write_timeline_graphml"]
 

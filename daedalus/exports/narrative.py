@@ -11,7 +11,7 @@ from daedalus.domain import ExposureEvent
 from daedalus.exports._files import write_text
 from daedalus.exports._markdown import dollars, one_line, table
 from daedalus.provenance import Provenance
-from daedalus.record import RunRecord
+from daedalus.store.record import RunRecord
 
 __all__ = [
     "MECHANISM_NAMES",

@@ -14,11 +14,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from daedalus.adprs import band
 from daedalus.domain import Entity, ResolutionLevel, Timepoint
 from daedalus.exports._files import write_text
+from daedalus.kernel.adprs import band
 from daedalus.llm.ledger import UsageTotals
-from daedalus.record import RunRecord
+from daedalus.store.record import RunRecord
 
 __all__ = ["RUN_JSON_KEYS", "run_document", "write_run_json"]
 

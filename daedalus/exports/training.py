@@ -12,7 +12,7 @@ Four formatters, each a pure function of a ``RunRecord``:
 
 Examples are only built from values the record holds: a state or relationship the run did
 not record is left out of the prompt, and an example whose answer is unknown is not written.
-Material the run's M4 checks flagged (``daedalus.enforcement.trusted_material``: a turn citing
+Material the run's M4 checks flagged (``validators.enforcement.trusted_material``: a turn citing
 what its speaker could not know, a told fact its source could not have known) stays visible as
 context but is never an answer.
 """
@@ -31,7 +31,7 @@ from daedalus.domain import CognitiveState, PhysicalState, Relationship, relatio
 from daedalus.exports import _training_context as ctx
 from daedalus.exports._files import write_text
 from daedalus.exports._markdown import one_line
-from daedalus.record import RunRecord
+from daedalus.store.record import RunRecord
 
 __all__ = [
     "FORMATTERS",

@@ -1,4 +1,5 @@
 """The model layer (M18): registry, selection, router, offline model, ledger, budget, cache.
+May import the kernel, state, validators, portal and below; never agents, graphs or runs.
 
 Every node reaches a model through one ``Router``; see ``daedalus.llm.router``.
 """

@@ -28,8 +28,8 @@ from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel
 
 from daedalus.errors import BudgetExceededError, ConfigError
+from daedalus.kernel.strategy import BudgetMode
 from daedalus.llm._money import exact_dollars
-from daedalus.strategy import BudgetMode
 
 __all__ = ["BudgetGuard", "BudgetMode", "Reservation", "prompt_tokens_upper_bound"]
 

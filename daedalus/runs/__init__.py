@@ -1,4 +1,6 @@
-"""Runs: run a scenario, resume it, branch it, estimate it, compare runs (DESIGN.md 8-9)."""
+"""Runs: run a scenario, resume it, branch it, estimate it, compare runs, serve the mode graphs.
+May import graphs, agents, exports, store, llm and everything below; only cli sits above.
+"""
 
 from daedalus.runs._api import branch, resume, run
 from daedalus.runs._compare import Convergence, compare

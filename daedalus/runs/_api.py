@@ -17,16 +17,23 @@ from daedalus.graphs.branching import BranchSpec
 from daedalus.llm.cache import SQLiteResponseCache
 from daedalus.llm.ledger import Ledger
 from daedalus.llm.router import Router
-from daedalus.record import RunMeta, RunRecord
-from daedalus.runs._execute import Execution, ProgressSink, merge_branch, now, run_coroutine
+from daedalus.runs._execute import (
+    Execution,
+    ProgressSink,
+    merge_branch,
+    now,
+    record_state,
+    run_coroutine,
+)
 from daedalus.runs._ledger_log import LedgerLog
 from daedalus.runs._router import build_router
 from daedalus.runs._run import Run
 from daedalus.scenario import Scenario
 from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store.record import RunMeta, RunRecord
 from daedalus.templates import load_template
 
-__all__ = ["branch", "new_run_id", "record_state", "resume", "run"]
+__all__ = ["branch", "new_run_id", "resume", "run"]
 
 PathLike = str | os.PathLike[str]
 
@@ -197,32 +204,6 @@ def _router_again(
     return rebuilt, notice
 
 
-def record_state(record: RunRecord) -> dict[str, Any]:
-    """A run record as graph-state-shaped values (for merging a new branch into it)."""
-    return {
-        "scenario": record.scenario,
-        "entities": {entity.id: entity for entity in record.entities},
-        "timepoints": list(record.timepoints),
-        "exposures": list(record.exposures),
-        "withheld": {e: list(ids) for e, ids in record.withheld.items()},
-        "dialogs": list(record.dialogs),
-        "relationships": dict(record.relationships),
-        "cognitive": dict(record.cognitive),
-        "physical": dict(record.physical),
-        "environment": record.environment,
-        "snapshots": list(record.snapshots),
-        "contradictions": list(record.contradictions),
-        "portal": record.portal,
-        "mechanisms": dict(record.mechanisms),
-        "validation": list(record.validation),
-        "phi": {e: dict(m) for e, m in record.phi.items()},
-        "resolution": {e: dict(m) for e, m in record.resolution.items()},
-        "presentation_order": list(record.presentation_order),
-        "prophecies": list(record.prophecies),
-        "branches": [{"id": b.id, "intervention": b.intervention} for b in record.branches],
-    }
-
-
 def branch(
     run_or_id: Run | str,
     *,
@@ -275,9 +256,9 @@ def branch(
 async def _fork(
     execution: Execution, wanted: BranchSpec, taken: set[str], *, named: bool
 ) -> dict[str, Any]:
-    from daedalus.checkpoint import async_sqlite_checkpointer
     from daedalus.graphs.branching import fork_branch
     from daedalus.graphs.modes import build_graph, recursion_limit_for
+    from daedalus.store.checkpoint import async_sqlite_checkpointer
 
     async with async_sqlite_checkpointer(execution.layout.checkpoints_db) as saver:
         app = build_graph(execution.scenario.mode).compile(checkpointer=saver)

@@ -17,17 +17,17 @@ from collections import Counter
 
 from pydantic import BaseModel, ConfigDict
 
-from daedalus.dialog import turn_budget
 from daedalus.domain import Entity, Relationship, TemporalMode, Timepoint
-from daedalus.fidelity import relationship_centrality
-from daedalus.gating import gate_timepoint
+from daedalus.kernel.dialog import turn_budget
+from daedalus.kernel.fidelity import relationship_centrality
+from daedalus.kernel.narrative import whole_cycles
+from daedalus.kernel.roster import planned_importance, slot_id
+from daedalus.kernel.strategy import BudgetMode, FidelityTemplate, plan_fidelity
 from daedalus.llm.actions import ActionType
 from daedalus.llm.registry import ModelRegistry
 from daedalus.llm.selection import fallback_chain
-from daedalus.narrative import whole_cycles
-from daedalus.roster import planned_importance, slot_id
 from daedalus.scenario import Scenario
-from daedalus.strategy import BudgetMode, FidelityTemplate, plan_fidelity
+from daedalus.validators.gating import gate_timepoint
 
 __all__ = ["NODE_COSTS", "Estimate", "dialog_sizes", "estimate"]
 

@@ -15,20 +15,20 @@ from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
 
-from daedalus.checkpoint import async_sqlite_checkpointer
 from daedalus.context import RunContext
 from daedalus.domain import TemporalMode
 from daedalus.errors import StateConflictError
 from daedalus.graphs.branching import BranchSpec, fork_branch
 from daedalus.graphs.modes import build_graph, recursion_limit_for
 from daedalus.llm.router import Router
-from daedalus.record import RunMeta, RunRecord
-from daedalus.reducers import add_counts
 from daedalus.runs._ledger_log import LedgerLog
 from daedalus.scenario import Scenario
+from daedalus.state import add_counts
 from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store.checkpoint import async_sqlite_checkpointer
+from daedalus.store.record import RunMeta, RunRecord
 
-__all__ = ["Execution", "ProgressSink", "merge_branch", "now"]
+__all__ = ["Execution", "ProgressSink", "merge_branch", "now", "record_state", "run_coroutine"]
 
 ProgressSink = Callable[[Mapping[str, Any]], None]
 """Receives the graphs' custom progress events (``{"event": "timepoint", ...}``)."""
@@ -120,6 +120,32 @@ class Execution:
 
 _FINDINGS = frozenset({"validation", "contradictions"})
 """Logs whose ids are per line, not per branch: a branch's own finding is renamed, not lost."""
+
+
+def record_state(record: RunRecord) -> dict[str, Any]:
+    """A run record as graph-state-shaped values (for merging a new branch into it)."""
+    return {
+        "scenario": record.scenario,
+        "entities": {entity.id: entity for entity in record.entities},
+        "timepoints": list(record.timepoints),
+        "exposures": list(record.exposures),
+        "withheld": {e: list(ids) for e, ids in record.withheld.items()},
+        "dialogs": list(record.dialogs),
+        "relationships": dict(record.relationships),
+        "cognitive": dict(record.cognitive),
+        "physical": dict(record.physical),
+        "environment": record.environment,
+        "snapshots": list(record.snapshots),
+        "contradictions": list(record.contradictions),
+        "portal": record.portal,
+        "mechanisms": dict(record.mechanisms),
+        "validation": list(record.validation),
+        "phi": {e: dict(m) for e, m in record.phi.items()},
+        "resolution": {e: dict(m) for e, m in record.resolution.items()},
+        "presentation_order": list(record.presentation_order),
+        "prophecies": list(record.prophecies),
+        "branches": [{"id": b.id, "intervention": b.intervention} for b in record.branches],
+    }
 
 
 def merge_branch(

@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING, cast
 from daedalus.graphs.query import QueryAnswer, answer_query
 from daedalus.llm.cache import SQLiteResponseCache
 from daedalus.llm.ledger import Ledger
-from daedalus.record import RunRecord
-from daedalus.reducers import apply_update
-from daedalus.runs._execute import run_coroutine
+from daedalus.runs._execute import record_state, run_coroutine
 from daedalus.runs._ledger_log import LedgerLog
 from daedalus.runs._router import build_router
-from daedalus.state import SimState
+from daedalus.state import SimState, apply_update
 from daedalus.store import SqliteRunStore
+from daedalus.store.record import RunRecord
 
 if TYPE_CHECKING:
     from daedalus.runs._run import Run
@@ -24,8 +23,6 @@ __all__ = ["ask"]
 def ask(run: Run, question: str, *, model: str | None = None) -> tuple[QueryAnswer, RunRecord]:
     """Answer ``question`` about ``run`` and save the elevated resolution (and any entity the
     question made the run generate, M9); returns the answer and the updated record."""
-    from daedalus.runs._api import record_state
-
     record = run.record
     meta = record.run
     chosen = model or (meta.model if meta.model != "auto" else None)

@@ -6,11 +6,11 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from daedalus.kernel.strategy import BudgetMode
 from daedalus.llm.budget import BudgetGuard
 from daedalus.llm.cache import ResponseCache
 from daedalus.llm.ledger import Ledger
 from daedalus.llm.router import Router
-from daedalus.strategy import BudgetMode
 
 __all__ = ["OFFLINE_NOTICE", "RouterChoice", "build_router", "model_label"]
 

@@ -10,8 +10,8 @@ from typing import Any
 from daedalus.domain import Dialog, Entity, ExposureEvent, Relationship, Timepoint
 from daedalus.exports import EXPORT_FORMATS, write_exports
 from daedalus.llm.ledger import Ledger
-from daedalus.record import RunRecord
 from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store.record import RunRecord
 
 __all__ = ["Run"]
 

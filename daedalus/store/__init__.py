@@ -1,4 +1,5 @@
-"""Run stores (DESIGN section 8): where runs, their logs and their costs are kept.
+"""Run stores, the run record they keep and the LangGraph checkpointers beside them (DESIGN 8).
+May import llm, validators, portal, state, the kernel and below; never agents, graphs or runs.
 
 ``SqliteRunStore`` keeps them in ``<store>/runs.sqlite`` next to the LangGraph checkpoints and
 the response cache (see ``StoreLayout``); ``MemoryRunStore`` is the in-memory reference both

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from daedalus.domain import TemporalMode
 from daedalus.errors import ConfigError, RunError
 from daedalus.llm._money import sum_dollars
-from daedalus.record import RUN_STATUSES, RunMeta, RunRecord, RunStatus
+from daedalus.store.record import RUN_STATUSES, RunMeta, RunRecord, RunStatus
 
 __all__ = [
     "DEFAULT_LIST_LIMIT",

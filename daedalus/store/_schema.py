@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from daedalus.record import RunRecord
 from daedalus.store._base import RunSummary, start_order
+from daedalus.store.record import RunRecord
 
 __all__ = [
     "BUSY_TIMEOUT_S",

@@ -6,7 +6,6 @@ import threading
 from datetime import datetime
 
 from daedalus.errors import RunError
-from daedalus.record import RunMeta, RunRecord, RunStatus
 from daedalus.store._base import (
     DEFAULT_LIST_LIMIT,
     RunSummary,
@@ -16,6 +15,7 @@ from daedalus.store._base import (
     start_order,
     unknown_run,
 )
+from daedalus.store.record import RunMeta, RunRecord, RunStatus
 
 __all__ = ["MemoryRunStore"]
 

@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 
 from daedalus.errors import RunError
-from daedalus.record import RunMeta, RunRecord, RunStatus
 from daedalus.store._base import (
     DEFAULT_LIST_LIMIT,
     RunSummary,
@@ -37,6 +36,7 @@ from daedalus.store._schema import (
     summary_from_row,
     summary_query,
 )
+from daedalus.store.record import RunMeta, RunRecord, RunStatus
 
 __all__ = ["SqliteRunStore"]
 

@@ -1,4 +1,5 @@
 """The scenario catalogue: YAML templates shipped with the package, plus any path a user passes.
+May import daedalus.scenario, domain and errors only.
 
 ``load_template("board_meeting")`` loads a shipped template; ``load_template("my.yaml")`` a file.
 Errors are one line: the file, the field path, and what was expected.

@@ -1,4 +1,5 @@
 """Test kit: scripted models, the network guard and pytest fixtures for node tests.
+May import llm and below; never agents, graphs or runs.
 
 Names load lazily so that the pytest plugin (registered for every session where Daedalus is
 installed) does not import LangChain until a test asks for a scripted model.

@@ -1,8 +1,8 @@
 import asyncio
 
 from daedalus.agents.character import ANIMISTIC_ACTION, character, turn_schema
-from daedalus.dialog import SteeringDecision
 from daedalus.domain import DialogTurn, EntityKind
+from daedalus.kernel.dialog import SteeringDecision
 from daedalus.testing import ScriptedModel
 from tests.builders import dialog_input, runtime, sim_state, with_kinds
 

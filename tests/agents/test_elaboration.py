@@ -25,10 +25,10 @@ from daedalus.domain import (
     ResolutionLevel,
     Timepoint,
 )
-from daedalus.enforcement import behaviour_axes, personality_of_record
+from daedalus.kernel.tensors import BEHAVIOR_AXES
 from daedalus.templates import load_template
-from daedalus.tensors import BEHAVIOR_AXES
 from daedalus.testing import ScriptedModel
+from daedalus.validators.enforcement import behaviour_axes, personality_of_record
 
 MAYA, DANIEL, HELEN = "maya_okonkwo", "daniel_reyes", "helen_park"
 

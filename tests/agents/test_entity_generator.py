@@ -19,9 +19,9 @@ from daedalus.agents.entity_generator import (
 )
 from daedalus.context import RunContext
 from daedalus.domain import EntityKind, ExposureKind
-from daedalus.entity_gap import Mention
+from daedalus.kernel.entity_gap import Mention
+from daedalus.kernel.roster import build_roster
 from daedalus.llm.router import Router
-from daedalus.roster import build_roster
 from daedalus.scenario import Scenario
 from daedalus.state import SimState
 from daedalus.templates import load_template

@@ -14,7 +14,6 @@ from daedalus.agents.event_writer import (
     write_event,
 )
 from daedalus.context import RunContext
-from daedalus.dialog import Contradiction
 from daedalus.domain import (
     Dialog,
     DialogTurn,
@@ -25,8 +24,9 @@ from daedalus.domain import (
     Timepoint,
 )
 from daedalus.errors import ConfigError
+from daedalus.kernel.dialog import Contradiction
+from daedalus.kernel.narrative import DecisionPoint, EventGuidance
 from daedalus.llm.actions import ActionType
-from daedalus.narrative import DecisionPoint, EventGuidance
 from daedalus.scenario import Scenario
 from daedalus.testing import ScriptedModel
 

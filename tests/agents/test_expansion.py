@@ -26,9 +26,9 @@ from daedalus.domain import (
     TemporalMode,
     Timepoint,
 )
+from daedalus.kernel.strategy import FidelityTemplate, plan_fidelity
 from daedalus.provenance import Provenance
 from daedalus.state import ValidationRecord
-from daedalus.strategy import FidelityTemplate, plan_fidelity
 from daedalus.testing import ScriptedModel
 
 START = datetime(2026, 3, 12, 9, 0)

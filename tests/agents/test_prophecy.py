@@ -19,10 +19,10 @@ from daedalus.agents.prophecy import (
 from daedalus.context import RunContext
 from daedalus.domain import ExposureKind, Timepoint
 from daedalus.errors import ConfigError
+from daedalus.kernel.narrative import cycle_closures
+from daedalus.kernel.temporal import Prophecy, Severity, TemporalRule, check_cyclical
 from daedalus.llm.actions import ActionType
-from daedalus.narrative import cycle_closures
 from daedalus.scenario import Scenario
-from daedalus.temporal import Prophecy, Severity, TemporalRule, check_cyclical
 from daedalus.testing import ScriptedModel
 
 START = datetime(2031, 3, 1, 10)

@@ -1,8 +1,8 @@
 import asyncio
 
 from daedalus.agents.quality_gate import after_gate, quality_gate
-from daedalus.dialog import SteeringDecision, SurfaceIssue
 from daedalus.domain import DialogTurn
+from daedalus.kernel.dialog import SteeringDecision, SurfaceIssue
 from daedalus.testing import ScriptedModel
 from tests.builders import dialog_input, runtime
 

@@ -1,8 +1,8 @@
 import asyncio
 
 from daedalus.agents.steering import steering, steering_schema
-from daedalus.dialog import DialogMove
 from daedalus.domain import DialogTurn
+from daedalus.kernel.dialog import DialogMove
 from daedalus.testing import ScriptedModel
 from tests.builders import dialog_input, runtime
 

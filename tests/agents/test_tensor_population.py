@@ -19,12 +19,12 @@ from daedalus.agents.tensor_population import (
 )
 from daedalus.context import RunContext
 from daedalus.domain import CognitiveState, Entity, EntityProfile, ExposureEvent, ExposureKind
+from daedalus.kernel.roster import build_roster
+from daedalus.kernel.tensors import BEHAVIOR_AXES, build_baseline_tensor
 from daedalus.llm.router import Router
-from daedalus.roster import build_roster
 from daedalus.scenario import Scenario
 from daedalus.state import SimState
 from daedalus.templates import load_template
-from daedalus.tensors import BEHAVIOR_AXES, build_baseline_tensor
 from daedalus.testing import ScriptedModel
 
 IDS = ("daniel_reyes", "helen_park", "maya_okonkwo")

@@ -5,7 +5,7 @@ import pytest
 
 from daedalus.domain import Dialog, DialogTurn, Entity, Timepoint
 from daedalus.exports.fountain import render_fountain, scene_heading, time_of_day, write_fountain
-from daedalus.record import RunRecord
+from daedalus.store.record import RunRecord
 from tests.store.records import sample_meta, sample_state
 
 HEADING = re.compile(r"^INT\. [^a-z\n]+ - (MORNING|DAY|EVENING|NIGHT)$", re.M)

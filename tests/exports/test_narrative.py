@@ -2,7 +2,7 @@ import re
 
 from daedalus.domain import Timepoint
 from daedalus.exports.narrative import OFFLINE_NOTICE, render_narrative, write_narrative
-from daedalus.record import RunRecord
+from daedalus.store.record import RunRecord
 from tests.store.records import sample_meta, sample_state
 
 

@@ -1,7 +1,7 @@
 import json
 
 from daedalus.exports.run_json import RUN_JSON_KEYS, run_document, write_run_json
-from daedalus.record import MECHANISM_IDS, RunRecord
+from daedalus.store.record import MECHANISM_IDS, RunRecord
 from tests.store.records import sample_meta
 
 TOP = ["run", "entities", "timepoints", "exposures", "dialogs", "relationships", "branches",

@@ -14,7 +14,7 @@ from daedalus.exports.training import (
     training_examples,
     write_training,
 )
-from daedalus.record import RunRecord
+from daedalus.store.record import RunRecord
 from tests.store.records import sample_meta, sample_state
 
 

@@ -13,12 +13,12 @@ from daedalus.graphs.cyclical import (
     cyclical_guidance,
     cyclical_steps,
 )
+from daedalus.kernel.narrative import forward_line
+from daedalus.kernel.temporal import Prophecy, Severity, TemporalRule, check_cyclical
 from daedalus.llm.offline import OfflineChatModel
 from daedalus.llm.router import Router
-from daedalus.narrative import forward_line
 from daedalus.provenance import Provenance
 from daedalus.scenario import Scenario
-from daedalus.temporal import Prophecy, Severity, TemporalRule, check_cyclical
 from daedalus.testing import ScriptedModel
 
 OFFLINE = OfflineChatModel(seed=0)

@@ -5,9 +5,7 @@ from datetime import datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from daedalus.checkpoint import async_sqlite_checkpointer
 from daedalus.context import RunContext
-from daedalus.dialog import recursion_limit
 from daedalus.domain import Dialog, ExposureEvent, ExposureKind, Timepoint
 from daedalus.graphs.dialog import (
     build_dialog_graph,
@@ -16,9 +14,11 @@ from daedalus.graphs.dialog import (
     prepare_dialog,
     select_participants,
 )
+from daedalus.kernel.dialog import recursion_limit
 from daedalus.llm.router import Router
 from daedalus.provenance import Provenance
 from daedalus.scenario import Scenario
+from daedalus.store.checkpoint import async_sqlite_checkpointer
 from daedalus.testing import ScriptedModel
 from tests.builders import dialog_input, recording_offline, runtime, sim_state
 

@@ -17,12 +17,12 @@ from daedalus.graphs.directorial import (
     direct_scene,
     directorial_guidance,
 )
+from daedalus.kernel.narrative import Act, SceneDirection, act_schedule, forward_line, steer_tension
+from daedalus.kernel.temporal import check_directorial
 from daedalus.llm.offline import OfflineChatModel
 from daedalus.llm.router import Router
-from daedalus.narrative import Act, SceneDirection, act_schedule, forward_line, steer_tension
 from daedalus.provenance import Provenance
 from daedalus.scenario import Scenario
-from daedalus.temporal import check_directorial
 from daedalus.testing import ScriptedModel
 
 OFFLINE = OfflineChatModel(seed=0)
@@ -239,7 +239,7 @@ def test_non_human_entities_are_not_chosen_as_pov_at_animism_zero():
 
 
 def test_directed_state_survives_a_checkpoint(offline_router):
-    from daedalus.checkpoint import memory_checkpointer
+    from daedalus.store.checkpoint import memory_checkpointer
 
     graph = build_directorial_graph().compile(checkpointer=memory_checkpointer())
     config = {"recursion_limit": forward_recursion_limit(2), "configurable": {"thread_id": "d"}}

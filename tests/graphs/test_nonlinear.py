@@ -6,12 +6,12 @@ import pytest
 from daedalus.context import RunContext
 from daedalus.graphs._forward import forward_recursion_limit
 from daedalus.graphs.nonlinear import PRESENT_NODE, build_nonlinear_graph
+from daedalus.kernel.narrative import forward_line
+from daedalus.kernel.temporal import TemporalRule, check_nonlinear, check_pearl
 from daedalus.llm.offline import OfflineChatModel
 from daedalus.llm.router import Router
-from daedalus.narrative import forward_line
 from daedalus.provenance import Provenance
 from daedalus.scenario import Scenario
-from daedalus.temporal import TemporalRule, check_nonlinear, check_pearl
 from daedalus.testing import ScriptedModel
 
 OFFLINE = OfflineChatModel(seed=0)

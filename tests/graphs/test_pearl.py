@@ -7,12 +7,12 @@ from daedalus.domain import ExposureKind
 from daedalus.graphs._forward import NEXT_EVENT, forward_recursion_limit
 from daedalus.graphs.pearl import CHECK_NODE, build_pearl_graph
 from daedalus.graphs.timestep import TIMESTEP_NODES
+from daedalus.kernel.narrative import DecisionPoint, forward_line
+from daedalus.kernel.temporal import check_pearl
 from daedalus.llm.offline import OfflineChatModel
 from daedalus.llm.router import Router
-from daedalus.narrative import DecisionPoint, forward_line
 from daedalus.provenance import Provenance
 from daedalus.scenario import Scenario
-from daedalus.temporal import check_pearl
 from daedalus.testing import ScriptedModel
 
 START = datetime(2031, 3, 1, 10)

@@ -6,12 +6,12 @@ import pytest
 from daedalus.context import RunContext
 from daedalus.errors import ConfigError
 from daedalus.graphs.portal import build_portal_graph, portal_recursion_limit
+from daedalus.kernel.temporal import check_portal
 from daedalus.llm.offline import OfflineChatModel
 from daedalus.llm.router import Router
 from daedalus.portal import RoundReason, Side
 from daedalus.provenance import Provenance
 from daedalus.scenario import Scenario
-from daedalus.temporal import check_portal
 from daedalus.testing import ScriptedModel
 
 
@@ -268,7 +268,7 @@ def test_a_scenario_without_portal_section_is_refused():
 
 
 def test_runs_under_a_checkpointer_and_the_record_survives_serialisation():
-    from daedalus.checkpoint import memory_checkpointer
+    from daedalus.store.checkpoint import memory_checkpointer
 
     scenario = portal_scenario(steps=2)
     graph = build_portal_graph().compile(checkpointer=memory_checkpointer())

@@ -23,7 +23,6 @@ from daedalus.domain import (
     Timepoint,
 )
 from daedalus.errors import ConfigError
-from daedalus.fidelity import FidelityThresholds
 from daedalus.graphs.query import (
     QUERY,
     QueryState,
@@ -32,9 +31,10 @@ from daedalus.graphs.query import (
     resolve_entity,
     resolve_timepoint,
 )
+from daedalus.kernel.fidelity import FidelityThresholds
+from daedalus.kernel.roster import build_roster
 from daedalus.llm.router import Router
 from daedalus.provenance import Provenance
-from daedalus.roster import build_roster
 from daedalus.scenario import Scenario
 from daedalus.state import SimState
 from daedalus.templates import load_template

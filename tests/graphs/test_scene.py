@@ -26,14 +26,14 @@ from daedalus.graphs.scene import (
     load_roster,
     plan_strategy,
 )
+from daedalus.kernel.roster import build_roster
+from daedalus.kernel.strategy import FidelityTemplate, plan_fidelity
+from daedalus.kernel.tensors import BEHAVIOR_AXES
 from daedalus.llm.budget import BudgetGuard
 from daedalus.llm.router import Router
-from daedalus.roster import build_roster
 from daedalus.scenario import Scenario
 from daedalus.state import SimState
-from daedalus.strategy import FidelityTemplate, plan_fidelity
 from daedalus.templates import load_template
-from daedalus.tensors import BEHAVIOR_AXES
 from daedalus.testing import ScriptedModel
 
 BOARD = ("daniel_reyes", "helen_park", "maya_okonkwo")

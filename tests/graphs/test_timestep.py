@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from daedalus.adprs import band
 from daedalus.context import RunContext
 from daedalus.domain import (
     CognitiveState,
@@ -18,8 +17,6 @@ from daedalus.domain import (
     ResolutionLevel,
     Timepoint,
 )
-from daedalus.enforcement import personality_of_record
-from daedalus.gating import ENERGY_RECOVERY_PER_HOUR
 from daedalus.graphs.timestep import (
     EXPANSION_NODE,
     TIMESTEP_NODES,
@@ -28,12 +25,15 @@ from daedalus.graphs.timestep import (
     enforce_validators,
     rest_and_gate,
 )
+from daedalus.kernel.adprs import band
+from daedalus.kernel.tensors import build_baseline_tensor, with_cognitive
 from daedalus.llm.router import Router
 from daedalus.provenance import Provenance
 from daedalus.state import SimState
 from daedalus.templates import load_template
-from daedalus.tensors import build_baseline_tensor, with_cognitive
 from daedalus.testing import ScriptedModel
+from daedalus.validators.enforcement import personality_of_record
+from daedalus.validators.gating import ENERGY_RECOVERY_PER_HOUR
 
 SCENARIO = load_template("board_meeting")
 PEOPLE = SCENARIO.entity_ids

@@ -11,8 +11,8 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from daedalus.errors import BudgetExceededError, ConfigError
+from daedalus.kernel.strategy import BudgetMode as StrategyBudgetMode
 from daedalus.llm.budget import BudgetGuard, BudgetMode, prompt_tokens_upper_bound
-from daedalus.strategy import BudgetMode as StrategyBudgetMode
 
 
 def test_budget_mode_is_the_strategy_enum():

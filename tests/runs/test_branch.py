@@ -15,15 +15,15 @@ import daedalus.runs as R
 from daedalus.domain import Timepoint
 from daedalus.errors import ConfigError, ModelUnavailableError, RunError, StateConflictError
 from daedalus.graphs.branching import BranchSpec
+from daedalus.kernel.temporal import check_branching
 from daedalus.provenance import Timeline
-from daedalus.record import RunMeta, RunRecord
 from daedalus.runs import _api
 from daedalus.runs._execute import merge_branch
 from daedalus.runs._ledger_log import LedgerLog
 from daedalus.state import ValidationRecord
 from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store.record import RunMeta, RunRecord
 from daedalus.templates import load_template
-from daedalus.temporal import check_branching
 from tests.runs import failing_after
 
 TEMPLATE = "vc_pitch_branching"

@@ -5,8 +5,8 @@ import pytest
 import daedalus
 from daedalus.errors import RunError
 from daedalus.llm import OfflineChatModel, Router
-from daedalus.record import RunMeta
 from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store.record import RunMeta
 
 
 def test_a_handed_in_router_drives_the_run_and_its_ledger_is_kept(tmp_path):

@@ -24,10 +24,10 @@ import daedalus.runs as R
 from daedalus.errors import ModelUnavailableError
 from daedalus.llm.actions import ActionType
 from daedalus.llm.ledger import CallRecord
-from daedalus.record import RunMeta, RunRecord
 from daedalus.runs import _api
 from daedalus.runs._ledger_log import LedgerLog
 from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store.record import RunMeta, RunRecord
 from daedalus.templates import load_template
 from tests.runs import failing_after
 

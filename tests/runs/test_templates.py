@@ -15,17 +15,7 @@ import pytest
 
 import daedalus.runs as R
 from daedalus.domain import TemporalMode
-from daedalus.llm._routed import RoutedModel
-from daedalus.llm.offline import OfflineChatModel
-from daedalus.llm.registry import ModelRegistry
-from daedalus.llm.router import Router
-from daedalus.llm.selection import fallback_chain
-from daedalus.record import MECHANISM_IDS, RunRecord
-from daedalus.runs import _api
-from daedalus.runs._router import RouterChoice
-from daedalus.store import SqliteRunStore, StoreLayout
-from daedalus.templates import list_templates
-from daedalus.temporal import (
+from daedalus.kernel.temporal import (
     ConsistencyReport,
     check_branching,
     check_directorial,
@@ -33,6 +23,16 @@ from daedalus.temporal import (
     check_pearl,
     check_portal,
 )
+from daedalus.llm._routed import RoutedModel
+from daedalus.llm.offline import OfflineChatModel
+from daedalus.llm.registry import ModelRegistry
+from daedalus.llm.router import Router
+from daedalus.llm.selection import fallback_chain
+from daedalus.runs import _api
+from daedalus.runs._router import RouterChoice
+from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store.record import MECHANISM_IDS, RunRecord
+from daedalus.templates import list_templates
 
 TEMPLATES = [t.id for t in list_templates()]
 

@@ -28,9 +28,9 @@ from daedalus.llm.openrouter import DEFAULT_BASE_URL
 from daedalus.llm.registry import ModelRegistry, StructuredOutputMethod
 from daedalus.llm.router import Router
 from daedalus.llm.selection import PRESETS, fallback_chain
-from daedalus.record import RunMeta, RunRecord
 from daedalus.scenario import Scenario
 from daedalus.store import SqliteRunStore
+from daedalus.store.record import RunMeta, RunRecord
 from daedalus.templates import load_template
 
 KEY = "sk-test-e2e-3f9b1c07d2a4"

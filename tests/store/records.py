@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from daedalus.dialog import Contradiction
 from daedalus.domain import (
     CognitiveState,
     Dialog,
@@ -21,11 +20,12 @@ from daedalus.domain import (
     TemporalMode,
     Timepoint,
 )
+from daedalus.kernel.dialog import Contradiction
 from daedalus.llm.actions import ActionType
 from daedalus.llm.ledger import CallRecord
-from daedalus.record import RunMeta, RunRecord, Snapshot
 from daedalus.scenario import Scenario
 from daedalus.state import ValidationRecord
+from daedalus.store.record import RunMeta, RunRecord, Snapshot
 
 START = datetime(2026, 3, 12, 9, 0)
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from daedalus.errors import ConfigError, RunError
-from daedalus.record import RunRecord
 from daedalus.store import RunStore, RunSummary
+from daedalus.store.record import RunRecord
 from tests.store.records import START, priced_record, sample_meta, sample_record
 
 

@@ -7,9 +7,9 @@ from importlib import resources
 
 import pytest
 
-from daedalus.animism import animism_allows
 from daedalus.domain import EntityKind, TemporalMode
-from daedalus.entity_gap import entity_slug, scenario_gap
+from daedalus.kernel.animism import animism_allows
+from daedalus.kernel.entity_gap import entity_slug, scenario_gap
 from daedalus.scenario import PortalStrategy, Scenario, Tier
 from daedalus.templates import list_templates, load_template, parse_template
 

@@ -1,0 +1,225 @@
+"""``daedalus run``, ``resume`` and ``branch``: run a scenario, continue it, fork it (M12).
+
+Each shows progress while it works and ends with the run's summary. The exports are written
+after every run, resume and branch (``--out DIR``, else ``<store>/exports/<run id>/``), so a
+finished run always has its files next to it; ``--no-export`` skips them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from daedalus import runs as api
+from daedalus.cli._failure import failures
+from daedalus.cli._options import (
+    BaseUrlOption,
+    FormatOption,
+    JsonOption,
+    LatencyOption,
+    ModelOption,
+    OutOption,
+    RunRef,
+    StoreOption,
+    TemplateArg,
+    existing_store,
+    parse_formats,
+    resolve_run,
+)
+from daedalus.cli._progress import RunProgress
+from daedalus.cli._report import print_outcome
+from daedalus.errors import ConfigError
+from daedalus.kernel.strategy import BudgetMode
+from daedalus.runs._api import new_run_id
+from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.templates import load_template
+
+__all__ = ["branch_command", "resume_command", "run_command"]
+
+_BRANCH_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+NoExportOption = Annotated[
+    bool, typer.Option("--no-export", help="Do not write the exports after the run.")
+]
+BudgetOption = Annotated[
+    float | None,
+    typer.Option("--budget", metavar="USD", min=0.0, help="Spending cap for the run's calls."),
+]
+
+
+def _export_formats(formats: list[str] | None, out: Path | None, skip: bool) -> tuple[str, ...]:
+    """The formats to write after the command (none with ``--no-export``), checked up front."""
+    chosen = parse_formats(formats)
+    if skip and out is not None:
+        raise ConfigError("--out names where exports go, so it cannot be used with --no-export")
+    return () if skip else chosen
+
+
+def _export(run: api.Run, out: Path | None, formats: tuple[str, ...]) -> dict[str, Path]:
+    return run.export(out, formats) if formats else {}
+
+
+def run_command(
+    template: TemplateArg,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of every random choice.")] = 0,
+    budget: BudgetOption = None,
+    budget_mode: Annotated[
+        BudgetMode | None,
+        typer.Option(
+            "--budget-mode",
+            case_sensitive=False,
+            help="hard: never exceed; soft: lower fidelity first; max: report only.",
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, help="Model calls in flight at once.")
+    ] = 8,
+    store: StoreOption = None,
+    out: OutOption = None,
+    formats: FormatOption = None,
+    no_export: NoExportOption = False,
+    offline_latency: LatencyOption = 0.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a scenario, show its progress and summary, and write its exports.
+
+    Without a key or --model the offline model runs (no network, no cost). The run is stored
+    (--store, else $DAEDALUS_HOME, else ./daedalus_runs) and can be resumed after any failure;
+    its exports go to --out DIR, else <store>/exports/<run id>/ (--no-export skips them).
+    """
+    layout = StoreLayout.at(store)
+    run_id = new_run_id()
+    err = Console(stderr=True)
+    with failures(layout, run_id):
+        chosen = _export_formats(formats, out, no_export)
+        scenario = load_template(template)
+        with RunProgress(err, quiet=as_json) as progress:
+            finished = api.run(
+                scenario,
+                model=model,
+                seed=seed,
+                store=layout.root,
+                budget=budget,
+                budget_mode=budget_mode.value if budget_mode is not None else None,
+                concurrency=concurrency,
+                base_url=base_url,
+                offline_latency=offline_latency,
+                progress=progress,
+                run_id=run_id,
+                on_notice=lambda text: err.print(text, highlight=False, soft_wrap=True),
+            )
+        paths = _export(finished, out, chosen)
+        print_outcome(Console(), finished, paths, as_json=as_json)
+
+
+def resume_command(
+    run_ref: RunRef,
+    store: StoreOption = None,
+    budget: BudgetOption = None,
+    out: OutOption = None,
+    formats: FormatOption = None,
+    no_export: NoExportOption = False,
+    offline_latency: LatencyOption = 0.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Continue an interrupted run from its last checkpoint; paid calls are not repeated.
+
+    RUN_ID may be `last`. A completed run is left as it is. --budget sets a new spending cap
+    (after a budget stop); the exports are written again when the run completes.
+    """
+    err = Console(stderr=True)
+    with failures():
+        chosen = _export_formats(formats, out, no_export)
+        layout = existing_store(store)
+        run_id = resolve_run(layout, run_ref)
+        with SqliteRunStore(layout.runs_db) as runs:
+            status = runs.load_record(run_id).run.status
+    with failures(layout, run_id):
+        if status == "completed":
+            if not as_json:
+                err.print(f"run {run_id} is already complete; nothing to resume")
+            finished = api.resume(run_id, store=layout.root)
+            print_outcome(
+                Console(), finished, {}, as_json=as_json, extra_json={"resumed": False},
+                exports_note=False,
+            )
+            return
+        with RunProgress(err, quiet=as_json, label="resuming") as progress:
+            finished = api.resume(
+                run_id,
+                store=layout.root,
+                progress=progress,
+                offline_latency=offline_latency,
+                budget=budget,
+                on_notice=lambda text: err.print(text, highlight=False, soft_wrap=True),
+            )
+        paths = _export(finished, out, chosen)
+        print_outcome(Console(), finished, paths, as_json=as_json, extra_json={"resumed": True})
+
+
+def branch_command(
+    run_ref: RunRef,
+    at: Annotated[
+        str, typer.Option("--at", metavar="TP", help="The timepoint id to fork after.")
+    ],
+    what_if: Annotated[
+        str, typer.Option("--what-if", metavar="TEXT", help="What happens differently.")
+    ],
+    branch_id: Annotated[
+        str | None,
+        typer.Option("--id", metavar="NAME", help="The branch's name (default w1, w2, ...)."),
+    ] = None,
+    store: StoreOption = None,
+    out: OutOption = None,
+    formats: FormatOption = None,
+    no_export: NoExportOption = False,
+    offline_latency: LatencyOption = 0.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Fork a finished run after a timepoint with a counterfactual intervention (M12).
+
+    The branch shares the run's history up to --at (no model call is repeated for it) and is
+    added to the run's record; the parent timeline is never changed.
+    """
+    err = Console(stderr=True)
+    with failures():
+        chosen = _export_formats(formats, out, no_export)
+        if branch_id is not None and not _BRANCH_ID.match(branch_id):
+            raise ConfigError(
+                f"branch id {branch_id!r} must start with a lower-case letter or digit and use "
+                "only a-z, 0-9, _ and -"
+            )
+        if not what_if.strip():
+            raise ConfigError("--what-if is empty; say what happens differently")
+        layout = existing_store(store)
+        run_id = resolve_run(layout, run_ref)
+        with SqliteRunStore(layout.runs_db) as runs:
+            before = {b.id for b in runs.load_record(run_id).branches}
+    with failures(layout, run_id):
+        with RunProgress(err, quiet=as_json, label=f"branching after {at}") as progress:
+            forked = api.branch(
+                run_id,
+                at=at,
+                intervention=what_if.strip(),
+                branch_id=branch_id,
+                store=layout.root,
+                progress=progress,
+                offline_latency=offline_latency,
+            )
+        added = next(b for b in forked.record.branches if b.id not in before)
+        moments = sum(1 for tp in forked.timepoints if tp.branch_id == added.id)
+        paths = _export(forked, out, chosen)
+        print_outcome(
+            Console(),
+            forked,
+            paths,
+            as_json=as_json,
+            extra_rows=[("branch", f"{added.id} after {at}: {moments} new timepoints")],
+            extra_json={"branch": {"id": added.id, "fork": at, "timepoints": moments}},
+        )

@@ -1,0 +1,141 @@
+"""The PORTAL search kernel (M17): records, slot rules, scoring and decisions, as plain values.
+May import the kernel, state, scenario and below: no langgraph, no model.
+
+The span between the scenario's start (the origin) and ``portal.endpoint_time`` is cut into
+``timeline.steps + 1`` evenly spaced slots (``slot_times``). The last slot holds the known
+endpoint; every other slot is filled by one search step: one proposal of N candidate events
+(``open_round`` gives its context, ``add_round`` records it), a forward mini simulation from
+each candidate toward the next established event (``trial_requests``), one judge call scoring
+all candidates on plausibility, precedent, necessity, capability and forward coherence
+(``judge_round`` stores the weighted totals), and ``decide`` / ``apply_decision``:
+
+- accept the best candidate reaching ``coherence_threshold``;
+- otherwise re-propose the slot once with the judge's feedback, excluding the failed candidates;
+- otherwise, while ``max_backtracks`` allows, step back to the link the slot was anchored to,
+  drop its choice and take its next-best passing candidate (or re-propose there);
+- otherwise keep the best candidate and record a warning.
+
+Strategies (``resolve_strategy``, ``next_slot``, ``slot_order``):
+
+- reverse_chronological fills slots from the endpoint back to the origin;
+- oscillating alternates the late end (backward from the endpoint) and the early end (forward
+  from the origin: each candidate is a consequent of the early chain) until the chains meet in a
+  bridge slot judged against both neighbours;
+- adaptive starts oscillating for complex scenarios (``ADAPTIVE_MIN_STEPS`` backward steps or
+  ``ADAPTIVE_MIN_ENTITIES`` entities), else reverse, and switches a reverse run to oscillating
+  once ``ADAPTIVE_SWITCH_AFTER`` accepted steps average below the threshold.
+
+Pivots (``detect_pivots``): a step whose top two totals lie within ``PIVOT_MARGIN``, or whose
+totals spread by ``PIVOT_SPREAD`` or more. When every slot is filled, ``chain_timepoints`` turns
+the chain into timepoints linked by ``causal_parent`` from the origin forward, and
+``witnessed_exposures`` gives each entity present a ``witnessed`` exposure of its event.
+Everything here takes plain values and returns plain values.
+"""
+
+from daedalus.portal._chain import (
+    backward_chain,
+    cast_of,
+    chain_timepoints,
+    new_candidates,
+    portal_timepoint_id,
+    start_record,
+    trial_requests,
+    with_chain,
+    witnessed_exposures,
+)
+from daedalus.portal._records import (
+    CRITERIA,
+    ENDPOINT_ID,
+    Backtrack,
+    CandidateScore,
+    CriterionScores,
+    ForwardTrial,
+    LinkRef,
+    PendingRound,
+    Pivot,
+    PortalCandidate,
+    PortalRecord,
+    PortalState,
+    PortalStep,
+    ProposalRound,
+    RoundReason,
+    Side,
+    TrialRequest,
+)
+from daedalus.portal._rules import (
+    ADAPTIVE_MIN_ENTITIES,
+    ADAPTIVE_MIN_STEPS,
+    ADAPTIVE_SWITCH_AFTER,
+    PIVOT_MARGIN,
+    PIVOT_SPREAD,
+    detect_pivots,
+    next_slot,
+    normalise_weights,
+    resolve_strategy,
+    side_of,
+    slot_order,
+    slot_times,
+    weighted_total,
+)
+from daedalus.portal._search import (
+    Decision,
+    DecisionKind,
+    add_round,
+    apply_decision,
+    candidate_ids,
+    decide,
+    judge_feedback,
+    judge_round,
+    open_round,
+)
+
+__all__ = [
+    "ADAPTIVE_MIN_ENTITIES",
+    "ADAPTIVE_MIN_STEPS",
+    "ADAPTIVE_SWITCH_AFTER",
+    "CRITERIA",
+    "ENDPOINT_ID",
+    "PIVOT_MARGIN",
+    "PIVOT_SPREAD",
+    "Backtrack",
+    "CandidateScore",
+    "CriterionScores",
+    "Decision",
+    "DecisionKind",
+    "ForwardTrial",
+    "LinkRef",
+    "PendingRound",
+    "Pivot",
+    "PortalCandidate",
+    "PortalRecord",
+    "PortalState",
+    "PortalStep",
+    "ProposalRound",
+    "RoundReason",
+    "Side",
+    "TrialRequest",
+    "add_round",
+    "apply_decision",
+    "backward_chain",
+    "candidate_ids",
+    "cast_of",
+    "chain_timepoints",
+    "decide",
+    "detect_pivots",
+    "judge_feedback",
+    "judge_round",
+    "new_candidates",
+    "next_slot",
+    "normalise_weights",
+    "open_round",
+    "portal_timepoint_id",
+    "resolve_strategy",
+    "side_of",
+    "slot_order",
+    "slot_times",
+    "start_record",
+    "trial_requests",
+    "weighted_total",
+    "with_chain",
+    "witnessed_exposures",
+]
