@@ -189,7 +189,6 @@ async def character(state: DialogState, runtime: Runtime[RunContext]) -> dict[st
     redo = state.get("redo_index")
     prior = turns[:redo] if redo is not None else turns
     now = _current_state(state, speaker, prior)
-    mechanisms = {"M11": 1}
     records: list[ValidationRecord] = []
     if decision.move is DialogMove.SILENCE:
         turn = DialogTurn(
@@ -198,9 +197,6 @@ async def character(state: DialogState, runtime: Runtime[RunContext]) -> dict[st
         )
     else:
         turn, refused = await _spoken_turn(state, runtime, now, prior)
-        mechanisms["M8"] = 1
-        if animistic_mode(state.get("kinds", {}).get(speaker, EntityKind.HUMAN)) is not None:
-            mechanisms["M16"] = 1
         records = [
             ValidationRecord(
                 id=f"{state['dialog_id']}-ref-{len(prior)}-{ref}",
@@ -216,7 +212,7 @@ async def character(state: DialogState, runtime: Runtime[RunContext]) -> dict[st
         turns[redo] = turn
     else:
         turns.append(turn)
-    update: dict[str, Any] = {"turns": turns, "mechanisms": mechanisms}
+    update: dict[str, Any] = {"turns": turns}
     if records:
         update["validation"] = [*state.get("validation", []), *records]
     return update

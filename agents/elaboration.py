@@ -285,7 +285,7 @@ async def _elaborate(
         delta["tensors"] = tensors
         delta["compression"] = fitted
         delta["compressed"] = {e: fitted.compress(t) for e, t in sorted(population.items())}
-        delta["mechanisms"] = {"M6": 1}
+        delta["mechanisms"] = {"M6": len(delta["compressed"])}
     return delta
 
 

@@ -149,7 +149,7 @@ def _to_state(
         "withheld": {key: [] for key in entities},
         "cognitive": {key: initial_cognitive(entity) for key, entity in entities.items()},
         "physical": {key: PhysicalState(location=location) for key in entities},
-        "mechanisms": {"M9": 1},
+        "mechanisms": {"M9": len(entities)},
     }
 
 

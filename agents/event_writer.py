@@ -17,6 +17,7 @@ from langchain_core.messages import BaseMessage
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
+from daedalus.agents._cast import cast_text
 from daedalus.agents._common import SILENT, choice, render
 from daedalus.context import RunContext
 from daedalus.domain import ExposureEvent, ExposureKind, Timepoint
@@ -87,17 +88,17 @@ def _names(state: SimState) -> dict[str, str]:
     return names
 
 
-def _people(state: SimState, ids: Sequence[str]) -> str:
+def _people(state: SimState, ids: Sequence[str], depth: int, known_at: str | None) -> str:
+    """The cast at each entity's level for the moment about to be written (slot ``depth``),
+    knowledge read at the moment before it; scenario entities not built yet by name and role."""
     entities = state.get("entities", {})
-    rows = []
+    built = [e for e in ids if e in entities]
+    rows = [cast_text(state, built, None, depth=depth, known_at=known_at)]
     for eid in ids:
-        if eid in entities:
-            name, role = entities[eid].name, entities[eid].role
-        else:
+        if eid not in entities:
             spec = state["scenario"].entity(eid)
-            name, role = spec.name, spec.role
-        rows.append(f"- {eid}: {name}{', ' + role if role else ''}")
-    return "\n".join(rows)
+            rows.append(f"- {eid}: {spec.name}{', ' + spec.role if spec.role else ''}")
+    return "\n".join(row for row in rows if row)
 
 
 def _events(line: Sequence[Timepoint], names: dict[str, str]) -> str:
@@ -152,7 +153,7 @@ def build_event_messages(
         name=scenario.name,
         description=scenario.description,
         goals="\n".join(f"- {g}" for g in scenario.scene.goals) or "- none stated",
-        people=_people(state, _entity_ids(state)),
+        people=_people(state, _entity_ids(state), len(line), line[-1].id if line else None),
         number=number,
         total=total,
         time=f"{timestamp:%Y-%m-%d %H:%M}",
@@ -192,7 +193,7 @@ async def write_event(
     if unknown:
         raise ConfigError(f"guidance requires unknown entities {unknown}; known: {ids}")
     intervention = state.get("intervention")
-    mechanisms = {"M7": 1, "M17": 1, "M3": 1}
+    mechanisms: dict[str, int] = {}
     if intervention and previous is not None and previous.branch_id != branch:
         # M12: the first moment of a branch is the intervention itself, among the people of
         # the moment it forks from; later moments are written from it like any other.
@@ -235,6 +236,9 @@ async def write_event(
         )
         for entity in present
     ]
+    mechanisms["M3"] = len(witnessed)
+    if timepoint.causal_parent is not None:
+        mechanisms["M7"] = 1  # a causal link every later knowledge query follows
     delta: dict[str, Any] = {
         "timepoints": [timepoint],
         "exposures": witnessed,

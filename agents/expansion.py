@@ -18,6 +18,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
+from daedalus.agents._cast import cast_text
 from daedalus.agents._common import choice, render, transcript
 from daedalus.context import RunContext
 from daedalus.domain import ExposureEvent, ExposureKind, ResolutionLevel, Timepoint
@@ -170,9 +171,7 @@ async def vertical_expansion(state: SimState, runtime: Runtime[RunContext]) -> d
     entities = state["entities"]
     present = [p for p in moment.entities_present if p in entities]
     names = {p: entities[p].name for p in present}
-    people = "\n".join(
-        f"- {p}: {names[p]}{', ' + entities[p].role if entities[p].role else ''}" for p in present
-    )
+    people = cast_text(state, present, moment.id)
     dialog = dialog_at(state.get("dialogs", []), moment.id)
     scenario = state.get("scenario")
     environment = state.get("environment")
@@ -197,8 +196,9 @@ async def vertical_expansion(state: SimState, runtime: Runtime[RunContext]) -> d
     refused = refused_participation(state.get("validation", []), moment.id)
     allowed = frozenset(p for p in present if p not in refused)
     subs = beat_timepoints(moment, beats, allowed, moment_span(scenario))
+    beat_exposures_written = beat_exposures(subs, beats)
     return {
         "timepoints": subs,
-        "exposures": beat_exposures(subs, beats),
-        "mechanisms": {"M8": 1},
+        "exposures": beat_exposures_written,
+        "mechanisms": {"M8": len(subs), "M3": len(beat_exposures_written)} if subs else {},
     }

@@ -86,7 +86,7 @@ async def extraction(state: DialogState, runtime: Runtime[RunContext]) -> dict[s
     turns = list(state.get("turns", []))
     spoken = [t for t in turns if t.content != SILENT]
     if not spoken:
-        return {"told": [], "mechanisms": {"M19": 1}}
+        return {"told": []}
     answer = await runtime.context.router.astructured(
         node=NODE,
         action=ACTION,
@@ -100,4 +100,4 @@ async def extraction(state: DialogState, runtime: Runtime[RunContext]) -> dict[s
     told = told_exposures(
         state["dialog_id"], state["timepoint"], turns, state["participants"], facts
     )
-    return {"told": told, "mechanisms": {"M19": 1, "M3": 1}}
+    return {"told": told}

@@ -94,7 +94,6 @@ async def make_prophecy(state: ProphecyState, runtime: Runtime[RunContext]) -> d
     scenario = state["scenario"]
     section = scenario.cyclical or CyclicalSection()
     moment = _current(state)
-    mechanisms = {"M17": 1, "M3": 1}
     if section.prophecy.strip():
         text = section.prophecy.strip()
     else:
@@ -134,7 +133,7 @@ async def make_prophecy(state: ProphecyState, runtime: Runtime[RunContext]) -> d
     return {
         "prophecies": [*existing, Prophecy(text=text, made_at=moment.id)],
         "exposures": heard,
-        "mechanisms": mechanisms,
+        "mechanisms": {"M17": 1, "M3": len(heard)},
     }
 
 
@@ -183,4 +182,4 @@ async def judge_prophecies(state: ProphecyState, runtime: Runtime[RunContext]) -
                 action="recorded",
             )
         )
-    return {"prophecies": judged, "validation": records, "mechanisms": {"M17": 1}}
+    return {"prophecies": judged, "validation": records, "mechanisms": {"M17": len(records)}}

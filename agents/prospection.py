@@ -52,7 +52,7 @@ async def prospection(state: DialogState, runtime: Runtime[RunContext]) -> dict[
     turns = list(state.get("turns", []))
     participants = state["participants"]
     if not any(t.content != SILENT for t in turns):
-        return {"prospection": {}, "mechanisms": {"M15": 1}}
+        return {"prospection": {}}
     view = state["public"]
     people = "\n".join(
         f"- {p}: {view.names[p]}, {view.roles.get(p) or 'participant'}" for p in participants
@@ -79,4 +79,4 @@ async def prospection(state: DialogState, runtime: Runtime[RunContext]) -> dict[
             contingency_plans=plans,
             anxiety=item["anxiety"],
         )
-    return {"prospection": outlooks, "mechanisms": {"M15": 1}}
+    return {"prospection": outlooks}

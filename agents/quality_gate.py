@@ -93,7 +93,7 @@ async def quality_gate(state: DialogState, runtime: Runtime[RunContext]) -> dict
     turns = list(state["turns"])
     decision = state["decision"]
     assert decision is not None
-    update: dict[str, Any] = {"mechanisms": {"M11": 1}, "feedback_rewrite": False}
+    update: dict[str, Any] = {"feedback_rewrite": False}
     if state.get("redo_index") is not None:
         return {**update, **await _finish(state, runtime, turns)}
     latest = turns[-1]

@@ -58,7 +58,7 @@ async def relationships(state: DialogState, runtime: Runtime[RunContext]) -> dic
     participants = state["participants"]
     pairs = pairs_of(participants)
     if not pairs or not any(t.content != SILENT for t in turns):
-        return {"relationship_deltas": {}, "contradictions": [], "mechanisms": {"M13": 1}}
+        return {"relationship_deltas": {}, "contradictions": []}
     view = state["public"]
     listing = "\n".join(
         f"- {key} ({view.names[key.split('|')[0]]} and {view.names[key.split('|')[1]]})"
@@ -96,4 +96,4 @@ async def relationships(state: DialogState, runtime: Runtime[RunContext]) -> dic
             )
         )
     unique = list({c.id: c for c in contradictions}.values())
-    return {"relationship_deltas": deltas, "contradictions": unique, "mechanisms": {"M13": 1}}
+    return {"relationship_deltas": deltas, "contradictions": unique}

@@ -48,6 +48,8 @@ def build_steering_messages(view: PublicView, state: DialogState) -> list[Any]:
         f"- {view.names[p]} (id {p}){', ' + view.roles[p] if view.roles.get(p) else ''}"
         for p in view.participants
     )
+    if view.room:
+        people += "\nAlso present, not in the conversation:\n" + view.room
     feedback = state.get("feedback", "")
     transcript_text = transcript(turns, view.names)
     if feedback:
@@ -91,5 +93,4 @@ async def steering(state: DialogState, runtime: Runtime[RunContext]) -> dict[str
         "mood": decision.mood_shift or state.get("mood") or view.mood,
         "tension": tension,
         "feedback": "",
-        "mechanisms": {"M11": 1},
     }

@@ -188,7 +188,7 @@ async def populate_tensors(state: SimState, runtime: Runtime[RunContext]) -> dic
         "tensors": tensors,
         "compressed": {key: fitted.compress(tensor) for key, tensor in tensors.items()},
         "compression": fitted,
-        "mechanisms": {"M6": 1},
+        "mechanisms": {"M6": len(tensors)},
     }
     atypical = [
         ValidationRecord(

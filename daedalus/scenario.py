@@ -157,9 +157,17 @@ class DialogSection(_Section):
 
 
 class FidelitySection(_Section):
+    """M1 + M17: the fidelity template, the token budget and what the budget means.
+
+    ``render`` says how entities enter prompts: ``planned`` (each at its resolution for the
+    moment) or ``uniform`` (everyone at DIALOG, the baseline heterogeneous fidelity is measured
+    against).
+    """
+
     template: Literal["minimal", "balanced", "high_quality", "maximum"] = "balanced"
     token_budget: int | None = Field(default=None, ge=1)
     budget_mode: Literal["hard", "soft", "max"] = "soft"
+    render: Literal["planned", "uniform"] = "planned"
 
 
 class SceneSection(_Section):

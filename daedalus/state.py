@@ -180,6 +180,8 @@ class DialogState(TypedDict, total=False):
     max_retries: int
     quality_threshold: float
     animism: int
+    stripped: int
+    """Exposures of the participants kept out of their prompts by causal filtering (M7)."""
     # the loop
     turns: list[DialogTurn]
     decision: SteeringDecision | None

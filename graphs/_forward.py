@@ -71,7 +71,7 @@ def consistency_delta(report: ConsistencyReport) -> dict[str, Any]:
         )
         for number, violation in enumerate(report.violations)
     ]
-    return {"consistency": report, "validation": records, "mechanisms": {"M17": 1}}
+    return {"consistency": report, "validation": records, "mechanisms": {"M17": 1 + len(records)}}
 
 
 def forward_recursion_limit(steps: int) -> int:

@@ -130,7 +130,7 @@ async def settle_cycles(state: CyclicalState, runtime: Runtime[RunContext]) -> d
         "prophecies": judged["prophecies"],
         "consistency": report,
         "validation": [*judged["validation"], *verdict["validation"]],
-        "mechanisms": {"M17": 2},
+        "mechanisms": {"M17": 1 + len(verdict["validation"]) + judged["mechanisms"].get("M17", 0)},
     }
 
 

@@ -12,6 +12,7 @@ returns only what the dialog added, so additive keys are never counted twice.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -19,6 +20,8 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
+from daedalus.agents._cast import cast_text, levels_at
+from daedalus.agents._common import SILENT
 from daedalus.agents.character import character
 from daedalus.agents.extraction import extraction
 from daedalus.agents.prospection import prospection
@@ -30,15 +33,18 @@ from daedalus.domain import (
     Atmosphere,
     CognitiveState,
     Dialog,
+    EntityKind,
     Environment,
     PhysicalState,
     ResolutionLevel,
+    Timepoint,
 )
 from daedalus.kernel.adprs import band
 from daedalus.kernel.animism import animism_allows
 from daedalus.kernel.dialog import recursion_limit, turn_budget
 from daedalus.kernel.embodied import couple, describe
 from daedalus.kernel.relations import apply_dialog
+from daedalus.kernel.render import Audience
 from daedalus.kernel.tensors import TTMTensor, build_baseline_tensor
 from daedalus.provenance import Provenance
 from daedalus.provenance.fourth_wall import build_context, public_view
@@ -80,7 +86,6 @@ def aftermath(state: DialogState) -> dict[str, Any]:
         "cognitive_after": minds,
         "physical_after": bodies,
         "atmosphere_after": mood,
-        "mechanisms": {"M8": 1, "M10": 1},
     }
 
 
@@ -164,6 +169,21 @@ def _tensor(state: SimState, entity_id: str, knowledge: Sequence[str]) -> TTMTen
     )
 
 
+def room_text(state: SimState, timepoint: Timepoint, participants: Sequence[str]) -> str:
+    """Who else is in the room, as anyone there sees them (M1): the present non-participants
+    whose level reaches SCENE, each at its level; the rest only counted. Empty when nobody
+    else is there."""
+    levels = levels_at(state, timepoint.id)
+    others = [p for p in timepoint.entities_present if p not in participants]
+    floor = ResolutionLevel.SCENE
+    shown = [p for p in others if levels.get(p, ResolutionLevel.TENSOR_ONLY) >= floor]
+    text = cast_text(state, shown, timepoint.id, audience=Audience.PUBLIC)
+    unseen = len(others) - len(shown)
+    if unseen:
+        text += f"\n- {unseen} other{'s' if unseen > 1 else ''} in the background"
+    return text.strip()
+
+
 def prepare_dialog(
     state: SimState,
     timepoint_id: str,
@@ -193,8 +213,12 @@ def prepare_dialog(
     cognitive = {}
     tensors = {}
     phis: dict[str, float] = {}
+    stripped = 0
+    held = Counter(e.entity_id for e in state.get("exposures", []))
     for person in participants:
         visible = prov.knowledge_at(person, timepoint_id)
+        # M7: what the person was exposed to off its causal path never reaches its prompt
+        stripped += held[person] - sum(1 for e in visible if e.entity_id == person)
         body = state.get("physical", {}).get(person, PhysicalState())
         baseline[person] = state.get("cognitive", {}).get(person, CognitiveState())
         mind = couple(body, baseline[person])  # the body weighs on the mind it speaks from (M8)
@@ -229,7 +253,7 @@ def prepare_dialog(
         public=public_view(
             participants=participants, names=names, roles=roles, timepoint=timepoint,
             environment=environment, atmosphere=atmosphere, goals=scenario.scene.goals,
-            mood=_mood(atmosphere),
+            mood=_mood(atmosphere), room=room_text(state, timepoint, participants),
         ),
         contexts=contexts,
         baseline=baseline,
@@ -244,6 +268,7 @@ def prepare_dialog(
         animism=scenario.animism,
         turns=[],
         tension=atmosphere.tension,
+        stripped=stripped,
     )
 
 
@@ -251,6 +276,41 @@ def _mood(atmosphere: Atmosphere) -> str:
     if atmosphere.tension >= 0.6:
         return "strained"
     return "wary" if atmosphere.valence < 0 else "steady"
+
+
+def dialog_effects(dialog_input: DialogState, result: DialogState) -> dict[str, int]:
+    """What one dialog changed, per mechanism (see ``MECHANISM_UNITS``): turns written and
+    replaced (M11), turns by non-human speakers (M16), minds the body changed (M8), the room's
+    mood (M10), relationships changed and contradictions found (M13), outlooks (M15), told
+    exposures (M19, M3), knowledge kept out of prompts by causal filtering (M7)."""
+    turns = result.get("turns", [])
+    kinds = dialog_input.get("kinds", {})
+    before = dialog_input.get("relationships", {})
+    after = result.get("relationships_after", {})
+    told = result.get("told", [])
+    room = dialog_input["atmosphere"]
+    human = EntityKind.HUMAN
+    counts = {
+        "M11": len(turns)
+        + sum(1 for r in result.get("gate_log", []) if r.action in ("replaced", "withdrawn"))
+        + result.get("final_retries", 0),
+        "M16": sum(
+            1 for t in turns if t.content != SILENT and kinds.get(t.speaker) not in (None, human)
+        ),
+        "M8": sum(
+            1 for p, mind in dialog_input["cognitive"].items()
+            if mind != dialog_input.get("baseline", {}).get(p, mind)
+        ),
+        "M10": int(result.get("atmosphere_after", room) != room),
+        "M13": sum(1 for key, rel in after.items() if before.get(key) != rel)
+        + len(result.get("contradictions", [])),
+        "M15": len(result.get("prospection", {})),
+        "M19": len(told),
+        "M3": len(told),
+        "M7": dialog_input.get("stripped", 0),
+        "M1": len(dialog_input["participants"]),
+    }
+    return {key: count for key, count in counts.items() if count}
 
 
 def dialog_delta(dialog_input: DialogState, result: DialogState) -> dict[str, Any]:
@@ -263,8 +323,6 @@ def dialog_delta(dialog_input: DialogState, result: DialogState) -> dict[str, An
         participants=participants,
         turns=tuple(result.get("turns", [])),
     )
-    mechanisms = dict(result.get("mechanisms", {}))
-    mechanisms["M7"] = mechanisms.get("M7", 0) + len(participants)
     return {
         "dialogs": [dialog],
         "exposures": result.get("told", []),
@@ -276,7 +334,7 @@ def dialog_delta(dialog_input: DialogState, result: DialogState) -> dict[str, An
         "atmosphere": result.get("atmosphere_after", dialog_input["atmosphere"]),
         "resolution": {p: {timepoint.id: ResolutionLevel.DIALOG} for p in participants},
         "validation": result.get("validation", []),
-        "mechanisms": mechanisms,
+        "mechanisms": dialog_effects(dialog_input, result),
     }
 
 

@@ -117,7 +117,8 @@ def direct_scene(state: DirectorialState, runtime: Runtime[RunContext]) -> dict[
         target_tension=beat.target_tension,
         pov=_pov(state, beat),
     )
-    return {"direction": direction, "atmosphere": steered, "mechanisms": {"M17": 1, "M10": 1}}
+    mechanisms = {"M17": 1, "M10": int(steered != atmosphere)}
+    return {"direction": direction, "atmosphere": steered, "mechanisms": mechanisms}
 
 
 def _tension_word(value: float) -> str:

@@ -222,7 +222,7 @@ async def answer_query(
         **generated,
         "entities": merge_map(generated.get("entities"), {known: entity}),
         "resolution": {known: {timepoint.id: after}},
-        "mechanisms": add_counts(generated.get("mechanisms"), {"M5": 1}),
+        "mechanisms": add_counts(generated.get("mechanisms"), {"M5": 1} if after > before else {}),
     }
     return QueryAnswer(
         question=question,

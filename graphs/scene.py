@@ -129,7 +129,8 @@ def plan_strategy(state: SimState, runtime: Runtime[RunContext]) -> dict[str, An
     guard = runtime.context.router.budget
     if guard.should_degrade:
         plan = degrade_for_budget(plan, guard.pressure)
-    return {"entities": updated, "plan": plan, "mechanisms": {"M1": 1, "M17": 1}}
+    cells = sum(len(row) for row in plan.cells.levels.values())
+    return {"entities": updated, "plan": plan, "mechanisms": {"M1": cells, "M17": 1}}
 
 
 def add_scene_setup(

@@ -20,6 +20,8 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from daedalus.agents._cast import moment_depth
+from daedalus.agents._cast import planned_floors as floors_for_slot
 from daedalus.agents.elaboration import NODE as TRAINING_NODE
 from daedalus.agents.elaboration import progressive_training
 from daedalus.agents.expansion import NODE as EXPANSION_NODE
@@ -27,7 +29,6 @@ from daedalus.agents.expansion import vertical_expansion
 from daedalus.context import RunContext
 from daedalus.domain import CognitiveState, PhysicalState, ResolutionLevel
 from daedalus.graphs.dialog import dialog_step
-from daedalus.kernel.roster import slot_id
 from daedalus.kernel.tensors import TTMTensor, build_baseline_tensor, with_cognitive
 from daedalus.provenance import Provenance
 from daedalus.state import SimState
@@ -64,24 +65,7 @@ TIMESTEP_NODES = (GATE_NODE, DIALOG_NODE, ENFORCE_NODE, TRAINING_NODE, EXPANSION
 def planned_floors(state: SimState, timepoint_id: str) -> dict[str, ResolutionLevel]:
     """Per entity, the higher of the fidelity plan's cell for this moment (slot = the moment's
     depth on its causal line, M1+M17) and the resolution the entity has earned (M2, M5)."""
-    timepoints = state.get("timepoints", [])
-    by_id = {tp.id: tp for tp in timepoints}
-    depth = -1
-    current = by_id.get(timepoint_id)
-    while current is not None:
-        if current.moment_of is None:
-            depth += 1
-        current = by_id.get(current.causal_parent) if current.causal_parent else None
-    plan = state.get("plan")
-    floors: dict[str, ResolutionLevel] = {}
-    for entity_id, entity in state.get("entities", {}).items():
-        level = entity.metadata.resolution
-        if plan is not None and depth >= 0:
-            planned = plan.cells.levels.get(entity_id, {}).get(slot_id(depth))
-            if planned is not None:
-                level = max(level, planned)
-        floors[entity_id] = level
-    return floors
+    return floors_for_slot(state, moment_depth(state.get("timepoints", []), timepoint_id))
 
 
 def rest_and_gate(state: SimState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -132,7 +116,10 @@ def rest_and_gate(state: SimState, runtime: Runtime[RunContext]) -> dict[str, An
         "validation": list(decision.refused),
         "mechanisms": {
             key: count
-            for key, count in (("M1", len(decision.phi)), ("M14", decision.checked))
+            for key, count in (
+                ("M1", len(decision.snapshot_levels)),
+                ("M14", len(decision.refused)),
+            )
             if count
         },
     }
@@ -166,8 +153,8 @@ def enforce_validators(state: SimState, runtime: Runtime[RunContext]) -> dict[st
         tensors=state.get("tensors", {}),
     )
     delta: dict[str, Any] = {"validation": list(outcome.records)}
-    if outcome.validators_run:
-        delta["mechanisms"] = {"M4": outcome.validators_run}
+    if outcome.records:
+        delta["mechanisms"] = {"M4": len(outcome.records)}
     if outcome.cognitive:
         delta["cognitive"] = dict(outcome.cognitive)
     if outcome.tensors:

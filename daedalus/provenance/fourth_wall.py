@@ -98,6 +98,9 @@ class PublicView(_Value):
     goals: tuple[str, ...]
     mood: str
     tension: float
+    room: str = ""
+    """The others present besides the participants, as the public sees them, each at its
+    resolution (M1); empty when nobody else is there or the caller did not render them."""
 
 
 def _tier(value: float, low: float, high: float, words: tuple[str, str, str]) -> str:
@@ -247,6 +250,7 @@ def public_view(
     atmosphere: Atmosphere,
     goals: Sequence[str],
     mood: str,
+    room: str = "",
 ) -> PublicView:
     """The steering agent's view: who is present, the scene, goals and mood. No private layer."""
     return PublicView(
@@ -258,4 +262,5 @@ def public_view(
         goals=tuple(goals),
         mood=mood,
         tension=atmosphere.tension,
+        room=room,
     )

@@ -40,6 +40,7 @@ from daedalus.store._record_parts import BranchRecord, Snapshot, branches_from, 
 
 __all__ = [
     "MECHANISM_IDS",
+    "MECHANISM_UNITS",
     "RUN_STATUSES",
     "BranchRecord",
     "RunMeta",
@@ -54,6 +55,30 @@ RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
 
 MECHANISM_IDS: tuple[str, ...] = tuple(f"M{number}" for number in range(1, 20))
 """``M1`` .. ``M19``: the mechanism counters every report lists, zero when unused."""
+
+MECHANISM_UNITS: dict[str, str] = {
+    "M1": "resolution cells written: the plan's cells, and each moment's levels for those present",
+    "M2": "entities whose accumulated detail (metadata, profile) training changed",
+    "M3": "exposure events written (witnessed, told, prophesied, detail beats)",
+    "M4": "validation records the enforced validators wrote (violations found or repaired)",
+    "M5": "resolution levels decided lazily (participants after a dialog, levels a query raised)",
+    "M6": "compressed tensors written",
+    "M7": "causal links written, plus knowledge kept out of a prompt by causal filtering",
+    "M8": "detail moments written inside a moment, plus minds the body changed before a dialog",
+    "M9": "entities generated on demand",
+    "M10": "scene changes written: the scene set up, each change of the room's atmosphere",
+    "M11": "dialog turns written, plus turns the quality gate replaced",
+    "M12": "branch moments written from an intervention",
+    "M13": "relationships a dialog changed, plus contradictions recorded",
+    "M14": "participations refused for the hour or the body",
+    "M15": "prospective states (expectations, plans, anxiety) written",
+    "M16": "turns spoken by non-human entities",
+    "M17": "mode records written: plans, consistency reports and findings, closures, scenes, "
+    "prophecy verdicts, PORTAL rounds and steps",
+    "M18": "model choices made by routing (the offline model is no choice)",
+    "M19": "told exposures extracted from dialog",
+}
+"""What each counter counts: state changes that later steps read, never executions."""
 
 _Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=128)]
 

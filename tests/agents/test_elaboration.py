@@ -130,7 +130,7 @@ def test_crossing_a_level_triggers_exactly_one_elaboration_for_everyone(scripted
         assert update["tensors"][person].behavior == personality_of_record(entity)
         assert update["compressed"][person] == update["compression"].compress(
             update["tensors"][person])
-    assert update["mechanisms"]["M6"] == 1
+    assert update["mechanisms"]["M6"] == len(update["compressed"]) > 0
     assert update["validation"] == []
 
 

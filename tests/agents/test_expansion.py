@@ -79,7 +79,7 @@ def test_scripted_beats_become_chained_sub_moments(scripted_router):
     assert [s.timestamp - START for s in subs] == [timedelta(0), timedelta(minutes=25),
                                                    timedelta(minutes=25)]
     assert subs[2].entities_present == ("ben", "cy")
-    assert update["mechanisms"] == {"M8": 1}
+    assert update["mechanisms"] == {"M8": len(update["timepoints"]), "M3": len(update["exposures"])}
     witnessed = update["exposures"]
     assert {e.kind for e in witnessed} == {ExposureKind.WITNESSED}
     assert {e.source for e in witnessed} == {EXPANSION_SOURCE}

@@ -67,9 +67,13 @@ def test_run_json_prints_only_json(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["template"] == "convergence_simple" and data["offline"] is True
-    assert data["status"] == "completed" and data["timepoints"] == 2 and data["calls"] > 0
+    assert data["status"] == "completed" and data["calls"] > 0
     assert set(data["exports"]) == {"json", "markdown"}
     assert sorted(p.name for p in out.iterdir()) == ["narrative.md", "run.json"]
+    timepoints = json.loads((out / "run.json").read_text(encoding="utf-8"))["timepoints"]
+    # two moments, plus any beats vertical expansion (M8) added inside them
+    assert data["timepoints"] == len(timepoints)
+    assert sum(1 for tp in timepoints if "." not in tp["id"]) == 2
     assert "moment" not in result.stderr  # no progress lines with --json
 
 
@@ -141,7 +145,11 @@ def test_a_failed_run_is_saved_and_resume_finishes_it(
     assert resumed.exit_code == 0, resumed.output
     data = json.loads(resumed.stdout)
     assert data["resumed"] is True and data["status"] == "completed"
-    assert data["timepoints"] == 2 and data["exports"]
+    with SqliteRunStore(StoreLayout(tmp_path).runs_db) as runs:
+        record = runs.load_record(summary.id)
+    # the scenario's two moments, plus any beats vertical expansion (M8) added inside them
+    assert data["timepoints"] == len(record.timepoints) and data["exports"]
+    assert sum(1 for tp in record.timepoints if tp.moment_of is None) == 2
     assert data["cache_hits"] > 0  # the calls made before the failure were not paid again
 
 

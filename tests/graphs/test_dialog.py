@@ -114,7 +114,9 @@ def test_offline_run_of_the_wrapper_returns_only_what_it_added():
     initial = {e.id for e in state["exposures"]}
     assert delta["exposures"] and not initial & {e.id for e in delta["exposures"]}
     assert all(e.kind is ExposureKind.TOLD for e in delta["exposures"])
-    assert {"M7", "M8", "M10", "M11", "M13", "M15", "M19"} <= set(delta["mechanisms"])
+    assert {"M10", "M11", "M13", "M15", "M19"} <= set(delta["mechanisms"])
+    assert delta["mechanisms"]["M11"] >= len(delta["dialogs"][0].turns)
+    assert delta["mechanisms"]["M19"] == delta["mechanisms"]["M3"] == len(delta["exposures"])
     assert delta["resolution"] == {p: {"tp-000": 3} for p in dialog.participants}
     assert router.ledger.totals().calls > 0 and router.is_offline
 
@@ -190,3 +192,62 @@ def test_prepare_dialog_strips_knowledge_by_ancestry():
     late = prepare_dialog(state, "tp-001", PEOPLE)
     assert "future" not in early["contexts"]["helen_park"].usable_exposure_ids
     assert "future" in late["contexts"]["helen_park"].usable_exposure_ids
+
+
+def test_the_body_weighs_on_the_mind_each_speaker_talks_from():
+    """M8 embodied coupling: a speaker in pain and worn out enters the dialog with less focus
+    and energy than a rested one with the same stored mind, and its hidden emotion says so."""
+    state = sim_state()
+    from daedalus.domain import CognitiveState, PhysicalState
+
+    state["cognitive"] = {p: CognitiveState(valence=0.3, arousal=0.4) for p in PEOPLE}
+    rested = prepare_dialog(state, "tp-000", PEOPLE)
+    state["physical"] = {"maya_okonkwo": PhysicalState(pain=0.8, fatigue=0.7)}
+    hurting = prepare_dialog(state, "tp-000", PEOPLE)
+    mind, calm = hurting["cognitive"]["maya_okonkwo"], rested["cognitive"]["maya_okonkwo"]
+    assert hurting["baseline"]["maya_okonkwo"] == rested["baseline"]["maya_okonkwo"]
+    assert mind.focus < calm.focus and mind.valence < calm.valence and mind.arousal > calm.arousal
+    assert (hurting["contexts"]["maya_okonkwo"].back.true_emotion
+            != rested["contexts"]["maya_okonkwo"].back.true_emotion)
+    assert hurting["cognitive"]["helen_park"] == rested["cognitive"]["helen_park"]
+
+
+def test_the_room_a_dialog_leaves_is_the_room_the_next_one_starts_in(scripted_router):
+    """M10 carry-over: the atmosphere after one dialog is the state's atmosphere, and the next
+    dialog's public view and turn budget read it."""
+    from daedalus.graphs.dialog import dialog_delta
+
+    state = sim_state(timepoints=2)
+    first = dialog_input(state, timepoint_id="tp-000")
+    result = run_subgraph(first, scripted_router(ScriptedModel(script(4, end_at=3))))
+    delta = dialog_delta(first, result)
+    assert delta["atmosphere"].tension > first["atmosphere"].tension
+    later = prepare_dialog({**state, "atmosphere": delta["atmosphere"]}, "tp-001", PEOPLE)
+    assert later["public"].tension == delta["atmosphere"].tension
+    assert later["atmosphere"] == delta["atmosphere"]
+
+
+def test_a_dialog_counts_what_it_changed_not_how_often_nodes_ran():
+    from daedalus.domain import Atmosphere, DialogTurn, EntityKind, Relationship
+    from daedalus.graphs.dialog import dialog_effects
+    from daedalus.state import GateRecord
+
+    inp = dialog_input()
+    inp["kinds"] = {**inp["kinds"], "helen_park": EntityKind.INSTITUTION}
+    turns = [DialogTurn(speaker=p, content=f"Line {i} about the cash.") for i, p in enumerate(PEOPLE)]
+    rel = next(iter(inp["relationships"].values()))
+    result = {
+        "turns": turns,
+        "gate_log": [GateRecord(turn_index=1, speaker="daniel_reyes", issues=(), details=(), action="replaced")],
+        "relationships_after": {**inp["relationships"], rel.key: rel.model_copy(update={"trust": 0.1})},
+        "atmosphere_after": inp["atmosphere"],
+        "told": [],
+    }
+    counts = dialog_effects(inp, result)
+    assert counts["M11"] == 3 + 1  # three turns written, one replaced on the way
+    assert counts["M16"] == 1  # the institution spoke once
+    assert counts["M13"] == 1  # one relationship changed
+    assert "M10" not in counts and "M19" not in counts  # the room and knowledge did not change
+    moved = dialog_effects(inp, {**result, "atmosphere_after": Atmosphere(tension=0.9)})
+    assert moved["M10"] == 1
+    assert isinstance(rel, Relationship)

@@ -80,8 +80,9 @@ def test_scene_setup_on_a_fresh_graph_with_board_meeting(
     assert out["compression"].behavior.n_samples == 3
     assert out["cognitive"]["helen_park"].valence == 0.1
     assert out["atmosphere"].tension == 0.55
-    assert out["mechanisms"] == {"M10": 1, "M6": 1, "M1": 1, "M17": 1}
     plan = out["plan"]
+    cells = sum(len(row) for row in plan.cells.levels.values())
+    assert out["mechanisms"] == {"M10": 1, "M6": 3, "M1": cells, "M17": 1}
     assert list(plan.timepoint_importance) == ["slot-000", "slot-001"]
     assert plan.mode.value == "pearl" and plan.template is FidelityTemplate.BALANCED
 
@@ -94,7 +95,7 @@ def test_build_scene_graph_generates_what_the_scenario_names(offline_router: Rou
     assert {"guard_2", "night_nurse"} <= set(out["entities"])
     assert {"guard_2", "night_nurse"} <= set(out["tensors"])  # generated before tensors
     assert "guard_2" in out["plan"].entity_centrality
-    assert out["mechanisms"]["M9"] == 1
+    assert out["mechanisms"]["M9"] == 2  # guard_2 and the night nurse
 
 
 def test_profiles_load_from_the_context_directory(
@@ -122,7 +123,8 @@ def test_profiles_load_from_the_context_directory(
     assert helen.profile.trait_scores["caution"] == 0.85  # from the archetype, not the model
     assert "helen_park" not in model.prompts_for(POPULATION)[0]
     assert [e.id for e in out["exposures"] if e.source == "profile"] == ["init-helen_park-1"]
-    assert out["mechanisms"]["M1"] == 2  # one profile loaded, one plan
+    cells = sum(len(row) for row in out["plan"].cells.levels.values())
+    assert out["mechanisms"]["M1"] == 1 + cells  # one profile loaded, the plan's cells
 
 
 def board_state() -> SimState:
@@ -148,7 +150,7 @@ def test_plan_strategy_writes_centrality_and_plans_every_slot(offline_router: Ro
     }
     assert plan.level("daniel_reyes", "slot-000") == ResolutionLevel.GRAPH  # central: lifted
     assert plan.lowered == ()
-    assert update["mechanisms"] == {"M1": 1, "M17": 1}
+    assert update["mechanisms"] == {"M1": 3 * 2, "M17": 1}  # a cell per entity and slot
 
 
 def pressured(mode: str, spent: float) -> Router:

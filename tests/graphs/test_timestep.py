@@ -88,8 +88,12 @@ def test_one_timestep_on_board_meeting_with_the_offline_router(offline_router):
     details = [tp for tp in out["timepoints"] if tp.moment_of == "tp0"]
     assert 3 <= len(details) <= 5 and details[0].causal_parent == "tp0"
     assert any(e.kind is ExposureKind.WITNESSED for e in out["exposures"])
-    for mechanism in ("M1", "M14", "M11", "M4", "M2", "M8"):
+    for mechanism in ("M1", "M11", "M2", "M8"):
         assert out["mechanisms"].get(mechanism, 0) > 0, mechanism
+    # nobody was refused and nothing needed repair: those counters stay at zero
+    assert out["mechanisms"].get("M14", 0) == 0
+    assert out["mechanisms"].get("M4", 0) == sum(
+        1 for r in out["validation"] if r.validator not in ("circadian", "biological_constraints"))
     ids = [r.id for r in out["validation"]]
     assert len(ids) == len(set(ids))
 
@@ -206,3 +210,16 @@ def test_scene_setup_then_one_timestep(offline_router):
     assert not [r for r in out["validation"] if r.validator == "behavioral_inertia"]
     for person in PEOPLE:
         assert out["tensors"][person].behavior == personality_of_record(out["entities"][person])
+
+
+def test_the_fidelity_plan_decides_who_speaks_at_a_quiet_moment():
+    """M1+M17: at a low-importance moment ADPRS alone seats nobody; a plan that spends DIALOG
+    on the cast seats them (dropping the plan's floors from the gate fails this test)."""
+    from tests.agents.test_cast import planned
+
+    quiet = prepared(moment(importance=0.3))
+    assert rest_and_gate(quiet, runtime())["participants"] == {"tp0": []}
+    spent = planned(quiet, dict.fromkeys(quiet["entities"], ResolutionLevel.DIALOG))
+    assert set(rest_and_gate(spent, runtime())["participants"]["tp0"]) == set(PEOPLE)
+    saved = planned(quiet, dict.fromkeys(quiet["entities"], ResolutionLevel.TENSOR_ONLY))
+    assert rest_and_gate(saved, runtime())["participants"] == {"tp0": []}

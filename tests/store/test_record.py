@@ -213,3 +213,10 @@ def test_portal_and_prophecies_may_be_pydantic_values():
     assert record.portal == {"steps": [{"chosen": "c1"}], "pivots": [{"step": 2, "at": START.isoformat()}]}
     assert record.prophecies == ({"step": 1, "at": START.isoformat()},)
     assert RunRecord.model_validate_json(record.model_dump_json()) == record
+
+
+def test_every_counter_has_a_documented_unit():
+    from daedalus.store.record import MECHANISM_UNITS
+
+    assert list(MECHANISM_UNITS) == list(MECHANISM_IDS)
+    assert all(unit.strip() for unit in MECHANISM_UNITS.values())
