@@ -29,7 +29,12 @@ from daedalus.agents.expansion import vertical_expansion
 from daedalus.context import RunContext
 from daedalus.domain import CognitiveState, PhysicalState, ResolutionLevel
 from daedalus.graphs.dialog import dialog_step
-from daedalus.kernel.tensors import TTMTensor, build_baseline_tensor, with_cognitive
+from daedalus.kernel.tensors import (
+    CompressedTensor,
+    TTMTensor,
+    build_baseline_tensor,
+    with_cognitive,
+)
 from daedalus.provenance import Provenance
 from daedalus.state import SimState
 from daedalus.validators.enforcement import dialog_at, enforce_timepoint
@@ -51,6 +56,7 @@ __all__ = [
     "add_timestep",
     "build_timestep_graph",
     "enforce_validators",
+    "lives_compressed",
     "planned_floors",
     "rest_and_gate",
 ]
@@ -100,15 +106,31 @@ def rest_and_gate(state: SimState, runtime: Runtime[RunContext]) -> dict[str, An
         floors=planned_floors(state, cursor),
     )
     provenance = Provenance(timepoints, state.get("exposures", []))
+    fitted = state.get("compression")
+    compressed = state.get("compressed", {})
+    low = lives_compressed(state, cursor)
     tensors: dict[str, TTMTensor] = {}
-    for entity_id in decision.snapshot_levels:
+    packed: dict[str, CompressedTensor] = {}
+    for entity_id, level in decision.snapshot_levels.items():
         mind = all_minds.get(entity_id, CognitiveState())
         body = all_bodies.get(entity_id, PhysicalState())
-        tensor = state.get("tensors", {}).get(entity_id)
+        tensor: TTMTensor | None = state.get("tensors", {}).get(entity_id)
+        if fitted is not None and entity_id in compressed and entity_id in low:
+            tensor = fitted.expand(compressed[entity_id])
         if tensor is None:
             known = [e.information for e in provenance.knowledge_at(entity_id, cursor)]
             tensor = build_baseline_tensor(entities[entity_id], mind, body, known)
-        tensors[entity_id] = with_cognitive(tensor, mind, body)
+        refreshed = with_cognitive(tensor, mind, body)
+        if level is ResolutionLevel.TENSOR_ONLY and fitted is not None:
+            packed[entity_id] = fitted.compress(refreshed)  # M6: the low-fidelity form is kept
+        else:
+            tensors[entity_id] = refreshed
+    for entity_id in decision.participants:
+        if fitted is not None and entity_id in compressed and entity_id in low:
+            # M6: raised from the compressed form, the richer view starts from its expansion
+            mind = all_minds.get(entity_id, CognitiveState())
+            body = all_bodies.get(entity_id, PhysicalState())
+            tensors[entity_id] = with_cognitive(fitted.expand(compressed[entity_id]), mind, body)
     delta: dict[str, Any] = {
         "phi": {entity_id: {cursor: value} for entity_id, value in decision.phi.items()},
         "participants": {cursor: list(decision.participants)},
@@ -119,6 +141,7 @@ def rest_and_gate(state: SimState, runtime: Runtime[RunContext]) -> dict[str, An
             for key, count in (
                 ("M1", len(decision.snapshot_levels)),
                 ("M14", len(decision.refused)),
+                ("M6", len(packed) + sum(1 for e in decision.participants if e in tensors)),
             )
             if count
         },
@@ -129,7 +152,23 @@ def rest_and_gate(state: SimState, runtime: Runtime[RunContext]) -> dict[str, An
         delta["physical"] = bodies
     if tensors:
         delta["tensors"] = tensors
+    if packed:
+        delta["compressed"] = packed
     return delta
+
+
+def lives_compressed(state: SimState, timepoint_id: str) -> frozenset[str]:
+    """Entities whose latest recorded level on the causal path before ``timepoint_id`` is
+    TENSOR_ONLY: their current state is their compressed tensor (M6), not the full one."""
+    timepoints = state.get("timepoints", [])
+    upstream = set(Provenance(timepoints, ()).timeline.ancestors(timepoint_id)) - {timepoint_id}
+    order = [tp.id for tp in timepoints if tp.id in upstream]
+    found = set()
+    for entity_id, cells in state.get("resolution", {}).items():
+        latest = next((cells[tp] for tp in reversed(order) if tp in cells), None)
+        if latest is ResolutionLevel.TENSOR_ONLY:
+            found.add(entity_id)
+    return frozenset(found)
 
 
 def enforce_validators(state: SimState, runtime: Runtime[RunContext]) -> dict[str, Any]:

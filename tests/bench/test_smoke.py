@@ -31,8 +31,9 @@ TARGETED = {
     "portal_workload": {"calls", "prompt_tokens", "wall_over_latency"},
     "overhead": {"framework_ms_per_call", "checkpoint_mb_per_run"},
     "fidelity_economics": {
-        "cell_token_reduction", "run_prompt_token_reduction",
-        "planned_run_provenance_violations", "maximum_run_provenance_violations",
+        "run_prompt_token_reduction", "top_decile_speakers_kept",
+        "planned_run_provenance_violations", "uniform_run_provenance_violations",
+        "mars_runs_provenance_violations",
     },
     "provenance_scale": {"knowledge_at_median_ms", "index_build_seconds", "peak_rss_gb"},
     "replay_and_branch": {
@@ -99,7 +100,7 @@ def test_overhead_reads_the_checkpoint_tables(smoke_reports: dict[str, Report]) 
 
 def test_fidelity_runs_were_audited(smoke_reports: dict[str, Report]) -> None:
     details = smoke_reports["fidelity_economics"].details
-    for run in ("planned_run", "maximum_run"):
+    for run in ("planned_run", "uniform_run"):
         assert details[run]["knowledge_queries"] > 0
         assert details[run]["exposures_returned"] > 0
 

@@ -223,3 +223,39 @@ def test_the_fidelity_plan_decides_who_speaks_at_a_quiet_moment():
     assert set(rest_and_gate(spent, runtime())["participants"]["tp0"]) == set(PEOPLE)
     saved = planned(quiet, dict.fromkeys(quiet["entities"], ResolutionLevel.TENSOR_ONLY))
     assert rest_and_gate(saved, runtime())["participants"] == {"tp0": []}
+
+
+def test_low_fidelity_entities_live_compressed_and_are_expanded_when_raised():
+    """M6: a present entity left at TENSOR_ONLY is stored as its compressed tensor (refreshed
+    with its mind and body); when a later moment raises it to a participant, its tensor is the
+    expansion of that compressed form, not the stale full tensor."""
+    from daedalus.kernel.tensors import fit_compression
+    from tests.agents.test_cast import planned
+
+    quiet = prepared(moment(importance=0.05))
+    bodies = dict(zip(PEOPLE, (PhysicalState(), PhysicalState(fatigue=0.5), PhysicalState(pain=0.4)),
+                      strict=True))  # bodies vary, so the fitted biology block has components
+    tensors = {e: build_baseline_tensor(quiet["entities"][e], CognitiveState(), bodies[e], [])
+               for e in PEOPLE}
+    fitted = fit_compression(tensors.values())
+    quiet.update(tensors=tensors, compression=fitted,
+                 compressed={e: fitted.compress(t) for e, t in tensors.items()},
+                 physical={"helen_park": PhysicalState(fatigue=0.9)})
+    low = planned(quiet, dict.fromkeys(quiet["entities"], ResolutionLevel.TENSOR_ONLY))
+    first = rest_and_gate(low, runtime())
+    assert set(first["resolution"]) == set(PEOPLE)
+    assert "tensors" not in first and set(first["compressed"]) == set(PEOPLE)
+    assert first["compressed"]["helen_park"] != low["compressed"]["helen_park"]  # refreshed body
+    assert first["mechanisms"]["M6"] == 3
+
+    later = moment("tp1", when=SCENARIO.start_time + timedelta(hours=1), importance=0.9, parent="tp0")
+    raised = {**low, "timepoints": [*low["timepoints"], later], "cursor": "tp1",
+              "compressed": {**low["compressed"], **first["compressed"]},
+              "resolution": first["resolution"]}
+    second = rest_and_gate(raised, runtime())
+    talking = second["participants"]["tp1"]
+    assert len(talking) >= 2
+    for person in talking:
+        expanded = fitted.expand(first["compressed"][person])
+        assert second["tensors"][person].behavior == expanded.behavior
+        assert second["tensors"][person] != tensors[person]
