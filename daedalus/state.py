@@ -43,6 +43,7 @@ __all__ = [
     "DialogState",
     "GateRecord",
     "SimState",
+    "Snapshot",
     "ValidationRecord",
     "add_counts",
     "append_unique",
@@ -128,6 +129,32 @@ def _reducer_of(hint: object) -> Callable[[Any, Any], Any] | None:
             if callable(extra):
                 return extra  # type: ignore[no-any-return]
     return None
+
+
+class Snapshot(BaseModel):
+    """Minds, bodies and relationships right after a timepoint was simulated.
+
+    Every dialog files one under its timepoint (M13): its participants' minds and bodies and the
+    relationships among them after the talk. Entity-evolution and relationship-dynamics training
+    examples compare snapshots; ``Snapshot.of(state, timepoint_id)`` takes a whole one.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timepoint_id: str
+    cognitive: dict[str, CognitiveState] = Field(default_factory=dict)
+    physical: dict[str, PhysicalState] = Field(default_factory=dict)
+    relationships: dict[str, Relationship] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, state: Mapping[str, Any], timepoint_id: str) -> Snapshot:
+        """The state's current minds, bodies and relationships, filed under ``timepoint_id``."""
+        return cls(
+            timepoint_id=timepoint_id,
+            cognitive=dict(state.get("cognitive") or {}),
+            physical=dict(state.get("physical") or {}),
+            relationships=dict(state.get("relationships") or {}),
+        )
 
 
 class ValidationRecord(BaseModel):
@@ -232,6 +259,7 @@ class SimState(TypedDict, total=False):
     compression: FittedCompression | None
     compressed: Annotated[dict[str, CompressedTensor], merge_map]
     prospection: Annotated[dict[str, ProspectiveState], merge_map]
+    snapshots: Annotated[dict[str, Snapshot], merge_map]
     environment: Environment
     atmosphere: Atmosphere
     crowd: Crowd

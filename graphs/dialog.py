@@ -48,7 +48,7 @@ from daedalus.kernel.render import Audience
 from daedalus.kernel.tensors import TTMTensor, build_baseline_tensor
 from daedalus.provenance import Provenance
 from daedalus.provenance.fourth_wall import build_context, public_view
-from daedalus.state import DialogState, SimState
+from daedalus.state import DialogState, SimState, Snapshot
 from daedalus.validators.aftermath import settle_dialog
 
 __all__ = [
@@ -333,6 +333,12 @@ def dialog_delta(dialog_input: DialogState, result: DialogState) -> dict[str, An
         "physical": result.get("physical_after", {}),
         "atmosphere": result.get("atmosphere_after", dialog_input["atmosphere"]),
         "resolution": {p: {timepoint.id: ResolutionLevel.DIALOG} for p in participants},
+        "snapshots": {timepoint.id: Snapshot(
+            timepoint_id=timepoint.id,
+            cognitive=dict(result.get("cognitive_after", {})),
+            physical=dict(result.get("physical_after", {})),
+            relationships=dict(result.get("relationships_after", {})),
+        )},
         "validation": result.get("validation", []),
         "mechanisms": dialog_effects(dialog_input, result),
     }

@@ -188,14 +188,15 @@ def relationship_before(
 ) -> Known:
     """The pair's relationship just before ``dialog`` (M13).
 
-    Known from the snapshot of the causal parent when one was taken; else, when no earlier
-    dialog on the causal path involved the pair, it is the scenario's initial relationship.
+    Known from the nearest snapshot up the causal path that holds the pair (every dialog files
+    one, M13); else, when no earlier dialog on the causal path involved the pair, it is the
+    scenario's initial relationship.
     """
     timepoint = prov.timeline[dialog.timepoint_id]
-    parent = timepoint.causal_parent
-    snapshot = record.snapshot_at(parent) if parent is not None else None
-    if snapshot is not None:
-        return True, snapshot.relationships.get(key)
+    for moment in prov.timeline.path_to_root(timepoint.id)[1:]:
+        snapshot = record.snapshot_at(moment)
+        if snapshot is not None and key in snapshot.relationships:
+            return True, snapshot.relationships[key]
     here = timepoint.id
     earlier = [
         d for d in _with_pair(record, key)

@@ -135,7 +135,7 @@ def record_state(record: RunRecord) -> dict[str, Any]:
         "cognitive": dict(record.cognitive),
         "physical": dict(record.physical),
         "environment": record.environment,
-        "snapshots": list(record.snapshots),
+        "snapshots": {s.timepoint_id: s for s in record.snapshots},
         "contradictions": list(record.contradictions),
         "portal": record.portal,
         "mechanisms": dict(record.mechanisms),
@@ -184,6 +184,10 @@ def merge_branch(
             have[item.id] = item
             added.append(item)
         merged[key] = [*merged.get(key, []), *added]
+    snapshots = dict(merged.get("snapshots", {}))
+    for moment, snapshot in final.get("snapshots", {}).items():
+        snapshots.setdefault(moment, snapshot)  # the branch's own moments (ids branch-prefixed)
+    merged["snapshots"] = snapshots
     for key in ("phi", "resolution"):
         combined = {e: dict(m) for e, m in merged.get(key, {}).items()}
         for entity, cells in final.get(key, {}).items():

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from daedalus.domain import CognitiveState, PhysicalState, Relationship, Timepoint
+from daedalus.domain import Timepoint
 from daedalus.provenance import Timeline
+from daedalus.state import Snapshot
 
 __all__ = ["BranchRecord", "Snapshot", "branches_from", "snapshots_from"]
 
@@ -29,28 +30,6 @@ class BranchRecord(_Value):
     fork_timepoint: str | None = None
     intervention: str | None = None
 
-
-class Snapshot(_Value):
-    """Minds, bodies and relationships right after a timepoint was simulated.
-
-    Entity-evolution and relationship-dynamics training examples compare snapshots; a runner
-    takes one per timepoint with ``Snapshot.of(state, timepoint_id)``.
-    """
-
-    timepoint_id: str
-    cognitive: dict[str, CognitiveState] = Field(default_factory=dict)
-    physical: dict[str, PhysicalState] = Field(default_factory=dict)
-    relationships: dict[str, Relationship] = Field(default_factory=dict)
-
-    @classmethod
-    def of(cls, state: Mapping[str, Any], timepoint_id: str) -> Snapshot:
-        """The state's current minds, bodies and relationships, filed under ``timepoint_id``."""
-        return cls(
-            timepoint_id=timepoint_id,
-            cognitive=dict(state.get("cognitive") or {}),
-            physical=dict(state.get("physical") or {}),
-            relationships=dict(state.get("relationships") or {}),
-        )
 
 
 def _fields(value: object) -> dict[str, Any]:

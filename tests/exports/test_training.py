@@ -175,3 +175,29 @@ def test_flagged_turns_and_told_facts_are_never_answers():
                    if "Entity: Ada Moreau" in _user(e) and "[tp-1]" in _user(e))
     learned = [item["information"] for item in json.loads(_answer(ada_tp1))["learned"]]
     assert learned == ["Repairs would cost two million"]
+
+
+def test_every_dialog_of_a_portal_run_files_its_relationships_and_they_are_exported(tmp_path):
+    """M13: a PORTAL run (several dialogs, no hand-made snapshots) writes one snapshot per
+    dialog, so each pair's relationship before and after each talk is known and exported."""
+    from itertools import combinations
+
+    import daedalus
+    from daedalus.domain import relationship_key
+    from daedalus.exports import write_exports
+
+    run = daedalus.run("litigation_portal", seed=1, store=tmp_path / "store")
+    record = run.record
+    assert len(record.dialogs) >= 2
+    assert {s.timepoint_id for s in record.snapshots} == {d.timepoint_id for d in record.dialogs}
+    pairs = [
+        (dialog, relationship_key(a, b))
+        for dialog in record.dialogs
+        for a, b in combinations(sorted(set(dialog.participants)), 2)
+        if relationship_key(a, b) in record.snapshot_at(dialog.timepoint_id).relationships
+    ]
+    examples = relationship_dynamics(record)
+    assert len(examples) == len(pairs) >= 2
+    written = write_exports(record, tmp_path / "out", formats=("jsonl",))
+    lines = (tmp_path / "out" / "training_relationship_dynamics.jsonl").read_text().splitlines()
+    assert len(lines) == len(examples) and written
