@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any, Literal
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from daedalus.domain import DialogTurn
-from daedalus.prompts import load_prompt
+from daedalus.kernel.dialog import word_runs
+from daedalus.prompts import available_prompts, load_prompt
 
-__all__ = ["SILENT", "choice", "messages", "render", "transcript"]
+__all__ = ["SILENT", "choice", "instruction_runs", "messages", "render", "transcript"]
 
 SILENT = "(stays silent)"
 """Content of a turn whose beat was silence: recorded, never sent to a model."""
@@ -43,3 +46,19 @@ def transcript(
 def choice(values: Sequence[str]) -> Any:
     """A ``Literal`` over ``values``: the schema then offers the model exactly these options."""
     return Literal[tuple(dict.fromkeys(values))]
+
+
+_PLACEHOLDER = re.compile(r"\$\{?\w+\}?")
+
+
+@cache
+def instruction_runs() -> frozenset[tuple[str, ...]]:
+    """Every ``ECHO_WORDS``-word run of the shipped prompts' own text (placeholders cut the runs),
+    so a generated line that repeats instructions can be recognised."""
+    runs: set[tuple[str, ...]] = set()
+    for name in available_prompts():
+        prompt = load_prompt(name)
+        for template in (prompt.system.template, prompt.user.template):
+            for piece in _PLACEHOLDER.split(template):
+                runs |= word_runs(piece)
+    return frozenset(runs)

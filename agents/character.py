@@ -84,10 +84,14 @@ def build_character_messages(
     prior: list[DialogTurn],
     names: dict[str, str],
     feedback: str = "",
+    attempt: int = 1,
 ) -> list[Any]:
     """The speaker's prompt: their own two layers, the spoken turns and the beat to play."""
     target = f" aimed at {names.get(decision.target, decision.target)}" if decision.target else ""
-    reason = decision.reason + (f" Avoid this time: {feedback}." if feedback else "")
+    # A retry names its attempt, so it is a new request (a cached answer would only repeat
+    # the refused line).
+    retry = f" Attempt {attempt}; avoid this time: {feedback}." if feedback else ""
+    reason = decision.reason + retry
     mode = animistic_mode(kind)
     if mode is not None:
         return render(
@@ -154,7 +158,8 @@ async def _spoken_turn(
     params = persona_params(now, state["tensors"][speaker], phi=phi)
     names = dict(state["public"].names)
     prompt = build_character_messages(
-        ctx, kind, decision, prior, names, state.get("feedback", "")
+        ctx, kind, decision, prior, names, state.get("feedback", ""),
+        state.get("retries", 0) + 1,
     )
     answer = await runtime.context.router.astructured(
         node=NODE,

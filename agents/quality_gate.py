@@ -16,7 +16,7 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 from pydantic import Field, create_model
 
-from daedalus.agents._common import SILENT, render, transcript
+from daedalus.agents._common import SILENT, instruction_runs, render, transcript
 from daedalus.context import RunContext
 from daedalus.kernel.dialog import (
     GateVerdict,
@@ -98,7 +98,13 @@ async def quality_gate(state: DialogState, runtime: Runtime[RunContext]) -> dict
         return {**update, **await _finish(state, runtime, turns)}
     latest = turns[-1]
     report = (
-        surface_check(turns, state["participants"], _withheld_texts(state))
+        surface_check(
+            turns,
+            state["participants"],
+            _withheld_texts(state),
+            names=tuple(state["public"].names.values()),
+            instructions=instruction_runs(),
+        )
         if latest.content != SILENT
         else SurfaceReport()
     )

@@ -48,7 +48,7 @@ from daedalus.kernel.render import Audience
 from daedalus.kernel.tensors import TTMTensor, build_baseline_tensor
 from daedalus.provenance import Provenance
 from daedalus.provenance.fourth_wall import build_context, public_view
-from daedalus.state import DialogState, SimState, Snapshot
+from daedalus.state import DialogState, SimState, Snapshot, ValidationRecord
 from daedalus.validators.aftermath import settle_dialog
 
 __all__ = [
@@ -309,8 +309,26 @@ def dialog_effects(dialog_input: DialogState, result: DialogState) -> dict[str, 
         "M3": len(told),
         "M7": dialog_input.get("stripped", 0),
         "M1": len(dialog_input["participants"]),
+        # M4 information conservation, enforced on each turn: references the speaker could not
+        # have made are stripped and recorded
+        "M4": len(result.get("validation", [])),
     }
     return {key: count for key, count in counts.items() if count}
+
+
+def gate_records(dialog_input: DialogState, result: DialogState) -> list[ValidationRecord]:
+    """The quality gate's surface findings (M11) as validation records of the run."""
+    return [
+        ValidationRecord(
+            id=f"{dialog_input['dialog_id']}-gate-{number}",
+            validator="quality_gate",
+            entity_id=record.speaker,
+            timepoint_id=dialog_input["timepoint"].id,
+            message=f"turn {record.turn_index}: {'; '.join(record.details)}",
+            action="repaired" if record.action in ("replaced", "withdrawn") else "recorded",
+        )
+        for number, record in enumerate(result.get("gate_log", []))
+    ]
 
 
 def dialog_delta(dialog_input: DialogState, result: DialogState) -> dict[str, Any]:
@@ -339,7 +357,7 @@ def dialog_delta(dialog_input: DialogState, result: DialogState) -> dict[str, An
             physical=dict(result.get("physical_after", {})),
             relationships=dict(result.get("relationships_after", {})),
         )},
-        "validation": result.get("validation", []),
+        "validation": [*result.get("validation", []), *gate_records(dialog_input, result)],
         "mechanisms": dialog_effects(dialog_input, result),
     }
 

@@ -19,6 +19,7 @@ from daedalus.domain import DialogTurn
 __all__ = [
     "BANNED_OPENERS",
     "CONSENSUS_PHRASES",
+    "ECHO_WORDS",
     "Contradiction",
     "DialogMove",
     "GateVerdict",
@@ -29,6 +30,7 @@ __all__ = [
     "surface_check",
     "text_overlap",
     "turn_budget",
+    "word_runs",
 ]
 
 BANNED_OPENERS = (
@@ -130,11 +132,15 @@ class SurfaceIssue(StrEnum):
     MONOTONE_LENGTH = "monotone_length"
     VOICE_BLUR = "voice_blur"
     WITHHELD_LEAK = "withheld_leak"
+    NAME_LIST = "name_list"
+    INSTRUCTION_ECHO = "instruction_echo"
+    SELF_REPEAT = "self_repeat"
+    MONOLOGUE = "monologue"
 
     @property
     def needs_new_beat(self) -> bool:
         """Issues of speaker order are fixed by re-steering; the rest by rewriting the line."""
-        return self is SurfaceIssue.ROUND_ROBIN
+        return self in (SurfaceIssue.ROUND_ROBIN, SurfaceIssue.MONOLOGUE)
 
 
 class SurfaceReport(_Value):
@@ -167,6 +173,8 @@ def surface_check(
     participants: Sequence[str],
     withheld: Mapping[str, Sequence[str]] | None = None,
     *,
+    names: Sequence[str] = (),
+    instructions: frozenset[tuple[str, ...]] = frozenset(),
     leak_overlap: float = 0.75,
     consensus_rate: float = 0.4,
     min_length_spread: float = 0.15,
@@ -175,7 +183,11 @@ def surface_check(
     """Heuristic checks of the newest turn in the light of the turns before it.
 
     ``withheld`` maps a speaker to the texts of their back layer: a turn that repeats most of the
-    words of one of them (``leak_overlap``) leaks a secret.
+    words of one of them (``leak_overlap``) leaks a secret. A turn is also refused when it is
+    mostly a list of the ``names`` present or carries an ``(id ...)`` label, when it repeats an
+    ``ECHO_WORDS``-word run of the prompts (``instructions``, from ``instruction_ngrams``), when
+    it repeats the speaker's own previous line, or when one speaker keeps the floor while
+    another participant has not spoken yet (fixed by re-steering).
     """
     if not turns:
         return SurfaceReport()
@@ -220,12 +232,54 @@ def surface_check(
                 issues.append(SurfaceIssue.VOICE_BLUR)
                 details.append(f"sounds like {other} (word overlap {similarity:.2f})")
                 break
+    found = _echo_issues(turns, participants, names, instructions)
+    issues.extend(issue for issue, _ in found)
+    details.extend(detail for _, detail in found)
     for secret in (withheld or {}).get(turn.speaker, ()):
         if text_overlap(turn.content, secret) >= leak_overlap:
             issues.append(SurfaceIssue.WITHHELD_LEAK)
             details.append("says aloud something the speaker is withholding")
             break
     return SurfaceReport(issues=tuple(issues), details=tuple(details))
+
+
+ECHO_WORDS = 8
+"""Length of a word run shared with a prompt that marks a line as echoed instructions."""
+
+
+def word_runs(text: str, size: int = ECHO_WORDS) -> frozenset[tuple[str, ...]]:
+    """Every run of ``size`` consecutive words of ``text`` (lower case)."""
+    words = _words(text)
+    return frozenset(tuple(words[i : i + size]) for i in range(len(words) - size + 1))
+
+
+def _echo_issues(
+    turns: Sequence[DialogTurn],
+    participants: Sequence[str],
+    names: Sequence[str],
+    instructions: frozenset[tuple[str, ...]],
+) -> list[tuple[SurfaceIssue, str]]:
+    turn = turns[-1]
+    found: list[tuple[SurfaceIssue, str]] = []
+    words = _words(turn.content)
+    named = {w for name in names for w in _words(name) if len(w) >= 3}
+    in_names = sum(1 for w in words if w in named)
+    mentioned = sum(1 for name in names if name and name.lower() in turn.content.lower())
+    if "(id " in turn.content.lower() or (mentioned >= 2 and in_names >= 0.5 * len(words)):
+        found.append((SurfaceIssue.NAME_LIST, "the line is a list of names, not speech"))
+    if instructions and word_runs(turn.content) & instructions:
+        found.append((SurfaceIssue.INSTRUCTION_ECHO, "the line repeats the instructions"))
+    own = [t for t in turns[:-1] if t.speaker == turn.speaker and _words(t.content)]
+    if own and text_overlap(own[-1].content, turn.content) >= 0.8:
+        found.append((SurfaceIssue.SELF_REPEAT, "the speaker repeats their previous line"))
+    heard = {t.speaker for t in turns}
+    if (
+        len(turns) >= 2
+        and turns[-2].speaker == turn.speaker
+        and any(p not in heard for p in participants)
+    ):
+        found.append((SurfaceIssue.MONOLOGUE, "one speaker keeps the floor while others wait"))
+    return found
 
 
 def turn_budget(participants: int, tension: float, max_turns: int) -> int:

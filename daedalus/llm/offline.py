@@ -36,6 +36,7 @@ from daedalus.llm._request import (
     read_request,
     sampling_of,
 )
+from daedalus.llm._scene_writers import scene_answer
 from daedalus.llm._schema_fill import fill_schema
 from daedalus.llm._tokens import (
     estimate_prompt_tokens,
@@ -116,7 +117,11 @@ class OfflineChatModel(BaseChatModel):
             content, cut = writer.paragraph(dice.child("text"), kwargs.get("max_tokens"))
             content, finish = _cut_at_stop(content, stop, "length" if cut else "stop")
         else:
-            value = fill_schema(_schema_of(request), writer, dice.child("value"))
+            schema = _schema_of(request)
+            system, user = _text_of(messages, "system"), _text_of(messages, "human")
+            value = scene_answer(schema, system, user, dice.child("scene"))
+            if value is None:
+                value = fill_schema(schema, writer, dice.child("value"))
             if request.kind is OutputKind.TOOL_CALL:
                 assert request.tool is not None
                 tool_calls.append(
@@ -169,6 +174,11 @@ class OfflineChatModel(BaseChatModel):
         if self.latency:
             await self.async_sleep(self.latency)
         return _result(self.answer(messages, stop, **kwargs))
+
+
+def _text_of(messages: Sequence[BaseMessage], kind: str) -> str:
+    """The text of the last message of ``kind`` (``system`` or ``human``), or empty."""
+    return next((message_text(m) for m in reversed(messages) if m.type == kind), "")
 
 
 def _schema_of(request: OutputRequest) -> dict[str, Any]:

@@ -174,6 +174,8 @@ def test_no_prompt_holds_knowledge_the_speaker_lacks(data, seed):
     for call in model.calls_for("character"):
         prompt = "\n".join(str(m.content) for m in call.messages)
         speaker = next(p for p in scenario.entity_ids if f"You are Person {p.upper()}" in prompt)
+        # the user message is public (what was said aloud, the beat); the rest is the speaker's own
+        prompt = str(call.messages[0].content)
         visible = {e.id for e in prov.knowledge_at(speaker, "tp-000")}
         for event_id, event in everything.items():
             if event_id not in visible:

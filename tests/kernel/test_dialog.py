@@ -10,6 +10,7 @@ from daedalus.kernel.dialog import (
     surface_check,
     text_overlap,
     turn_budget,
+    word_runs,
 )
 
 
@@ -99,3 +100,37 @@ def test_turn_budget_is_bounded(people, tension, cap):
 @given(st.integers(2, 40), st.integers(0, 5))
 def test_recursion_limit_covers_every_attempt(budget, retries):
     assert recursion_limit(budget, retries) >= 3 * budget * (retries + 1)
+
+
+def test_a_line_that_is_only_names_or_carries_id_labels_is_refused():
+    names = ["Ana Ruiz", "Ben Cole", "Cy Park"]
+    listing = turn("ana", "Ana Ruiz, Ben Cole and Cy Park.")
+    assert SurfaceIssue.NAME_LIST in surface_check([listing], PEOPLE, names=names).issues
+    labelled = turn("ana", "Ben Cole, Mayor (id ben_cole) is here.")
+    assert SurfaceIssue.NAME_LIST in surface_check([labelled], PEOPLE, names=names).issues
+    speech = turn("ana", "Ben, the pump failed twice in March and Cy logged both.")
+    assert surface_check([speech], PEOPLE, names=names).passed
+
+
+def test_a_line_repeating_the_instructions_is_refused():
+    from daedalus.agents._common import instruction_runs
+
+    echo = turn("ana", "Propose exactly 5 candidate events for this moment, please, one each.")
+    runs = instruction_runs()
+    line = "write exactly one turn: one to four sentences of natural speech, no stage directions"
+    assert word_runs(line) & runs, "the check reads the shipped prompts"
+    echoed = turn("ana", line.capitalize() + ".")
+    assert SurfaceIssue.INSTRUCTION_ECHO in surface_check([echoed], PEOPLE, instructions=runs).issues
+    assert SurfaceIssue.INSTRUCTION_ECHO not in surface_check([echo], PEOPLE, instructions=runs).issues
+
+
+def test_repeating_ones_own_line_and_holding_the_floor_are_refused():
+    first = turn("ana", "The pump failed twice in March.")
+    again = turn("ana", "The pump failed twice in March!")
+    report = surface_check([first, again], PEOPLE)
+    assert SurfaceIssue.SELF_REPEAT in report.issues and SurfaceIssue.MONOLOGUE in report.issues
+    assert SurfaceIssue.MONOLOGUE.needs_new_beat and not SurfaceIssue.SELF_REPEAT.needs_new_beat
+    # once everyone has spoken, a speaker may follow themselves
+    heard = [turn("ben", "We need the logs."), turn("cy", "I have them."), first,
+             turn("ana", "And the valve is worn through.")]
+    assert SurfaceIssue.MONOLOGUE not in surface_check(heard, PEOPLE).issues

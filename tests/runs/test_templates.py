@@ -124,6 +124,23 @@ def test_dialog_turns_do_cite_knowledge(records: dict[str, RunRecord]) -> None:
     assert cited > 0  # the reference audit above is not vacuous
 
 
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_offline_dialogs_are_conversations(records: dict[str, RunRecord], template: str) -> None:
+    """Every dialog with several participants has several speakers, and no spoken line is a
+    list of id labels or repeats an eight-word run of any shipped prompt."""
+    from daedalus.agents._common import instruction_runs
+    from daedalus.kernel.dialog import word_runs
+
+    runs = instruction_runs()
+    for dialog in records[template].dialogs:
+        spoken = [t for t in dialog.turns if t.content != "(stays silent)"]
+        if len(set(dialog.participants)) > 1 and len(spoken) > 1:
+            assert len({t.speaker for t in spoken}) >= 2, dialog.id
+        for turn in spoken:
+            assert "(id " not in turn.content, (dialog.id, turn.content)
+            assert not word_runs(turn.content) & runs, (dialog.id, turn.content)
+
+
 def test_every_mechanism_but_model_selection_fires_across_the_templates(
     records: dict[str, RunRecord],
 ) -> None:

@@ -1,0 +1,68 @@
+"""The offline model's dialog answers: rotation, speech from the speaker's own knowledge, facts
+that keep their turn (M11, M19). Driven through the real prompts and schemas."""
+
+import json
+
+from daedalus.agents.character import build_character_messages, turn_schema
+from daedalus.agents.extraction import extraction_schema
+from daedalus.agents.steering import build_steering_messages, steering_schema
+from daedalus.domain import DialogTurn, EntityKind
+from daedalus.kernel.dialog import DialogMove, SteeringDecision
+from daedalus.llm.offline import OfflineChatModel
+from tests.builders import dialog_input
+
+PEOPLE = ("maya_okonkwo", "daniel_reyes", "helen_park")
+
+
+def ask(messages, schema):
+    reply = OfflineChatModel(seed=3).invoke(
+        messages,
+        response_format={"type": "json_schema",
+                         "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema()}},
+    )
+    return json.loads(reply.content)
+
+
+def test_steering_gives_the_floor_to_whoever_has_not_spoken():
+    inp = dialog_input()
+    turns = [DialogTurn(speaker="helen_park", content="The vote needs two thirds of the board.")]
+    answer = ask(build_steering_messages(inp["public"], {**inp, "turns": turns}), steering_schema(PEOPLE))
+    assert answer["next_speaker"] in {"maya_okonkwo", "daniel_reyes"}
+    assert answer["target"] == "helen_park" and answer["end"] is False
+    heard = [*turns, DialogTurn(speaker="maya_okonkwo", content="Two customers signed letters.")]
+    again = ask(build_steering_messages(inp["public"], {**inp, "turns": heard}), steering_schema(PEOPLE))
+    assert again["next_speaker"] == "daniel_reyes"
+
+
+def test_a_character_says_what_it_knows_and_cites_it():
+    inp = dialog_input()
+    ctx = inp["contexts"]["daniel_reyes"]
+    names = dict(inp["public"].names)
+    beat = SteeringDecision(next_speaker="daniel_reyes", move=DialogMove.DIRECT_STATEMENT,
+                            target="maya_okonkwo", reason="answer her")
+    answer = ask(build_character_messages(ctx, EntityKind.HUMAN, beat, [], names),
+                 turn_schema(ctx.usable_exposure_ids))
+    [ref] = answer["knowledge_references"]
+    fact = next(k.information for k in ctx.front.knowledge if k.exposure_id == ref)
+    assert fact.rstrip(".") in answer["content"] and answer["content"].startswith("Maya, ")
+    assert "(id " not in answer["content"] and "Daniel Reyes" not in answer["content"]
+    # once it has been said, the next turn says something else
+    said = [DialogTurn(speaker="daniel_reyes", content=answer["content"])]
+    nxt = ask(build_character_messages(ctx, EntityKind.HUMAN, beat, said, names),
+              turn_schema(ctx.usable_exposure_ids))
+    assert nxt["knowledge_references"] != answer["knowledge_references"]
+
+
+def test_extraction_keeps_each_statement_with_its_own_turn():
+    from daedalus.agents._common import render, transcript
+
+    turns = [DialogTurn(speaker="maya_okonkwo", content="Helen, let me be clear: Cash covers seven months."),
+             DialogTurn(speaker="helen_park", content="What does the vote need?"),
+             DialogTurn(speaker="daniel_reyes", content="Two enterprise customers signed letters of intent.")]
+    names = {"maya_okonkwo": "Maya Okonkwo", "helen_park": "Helen Park", "daniel_reyes": "Daniel Reyes"}
+    answer = ask(render("extraction", transcript=transcript(turns, names, indexed=True)), extraction_schema(3))
+    assert answer["facts"] == [
+        {"turn_index": 0, "information": "Cash covers seven months", "confidence": 0.8},
+        {"turn_index": 2, "information": "Two enterprise customers signed letters of intent",
+         "confidence": 0.8},
+    ]
