@@ -8,7 +8,7 @@ re-proposal, the judge's feedback and the events not to repeat. Each answer beco
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langchain_core.messages import BaseMessage
@@ -26,9 +26,11 @@ from daedalus.portal import (
     RoundReason,
     add_round,
     cast_of,
+    distinct_drafts,
     new_candidates,
     open_round,
 )
+from daedalus.prompts import load_prompt
 from daedalus.scenario import Scenario
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "build_candidates_messages",
     "candidates_schema",
     "cast_lines",
+    "instruction_text",
     "portal_candidates",
     "portal_cast",
     "round_context",
@@ -47,6 +50,7 @@ NODE = "portal_candidates"
 ACTION = ActionType.PORTAL_BACKWARD_REASONING
 _TOKENS_PER_CANDIDATE = 160
 _EXCLUDED_CHARS = 160
+Draft = tuple[str, tuple[str, ...], float, str]
 
 
 def candidates_schema(count: int, entity_ids: tuple[str, ...]) -> type[BaseModel]:
@@ -126,39 +130,93 @@ def _feedback(record: PortalRecord, proposal: ProposalRound) -> str:
 
 
 def build_candidates_messages(
-    record: PortalRecord, proposal: ProposalRound, scenario: Scenario, cast: Mapping[str, str]
+    record: PortalRecord,
+    proposal: ProposalRound,
+    scenario: Scenario,
+    cast: Mapping[str, str],
+    *,
+    count: int | None = None,
+    retry: str = "",
 ) -> list[BaseMessage]:
-    """The proposal prompt for ``proposal`` (a frame from ``open_round``)."""
+    """The proposal prompt for ``proposal`` (a frame from ``open_round``): ``count``
+    candidates (default ``record.candidates``), with a ``retry`` note after the feedback."""
     return render(
         "portal_candidates",
         setting=setting_of(scenario),
         cast=cast_lines(cast),
         when=f"{proposal.time:%Y-%m-%d}",
         context=round_context(proposal),
-        feedback=_feedback(record, proposal),
-        count=record.candidates,
+        feedback=_feedback(record, proposal) + retry,
+        count=record.candidates if count is None else count,
     )
 
 
+def instruction_text(count: int) -> str:
+    """The fixed text of the proposal prompt for ``count`` candidates (the scenario's material
+    left out): what no candidate may echo."""
+    blanks = {name: "\n" for name in load_prompt("portal_candidates").placeholders}
+    system, user = load_prompt("portal_candidates").render(**{**blanks, "count": count})
+    return f"{system}\n{user}"
+
+
+def _retry_note(kept: Sequence[Draft], rejected: Sequence[str]) -> str:
+    listed = "\n".join(f"- {draft[0][:_EXCLUDED_CHARS]}" for draft in kept)
+    return (
+        f"\nThese proposals are already taken:\n{listed}\n{len(rejected)} more were rejected "
+        "as repeats or as copies of these instructions. Propose events that differ from the "
+        "taken ones in what happens and who acts, each in your own words.\n"
+    )
+
+
+async def _ask(
+    runtime: Runtime[RunContext], schema_count: int, cast: Mapping[str, str], messages: Any
+) -> list[Draft]:
+    answer = await runtime.context.router.astructured(
+        node=NODE,
+        action=ACTION,
+        schema=candidates_schema(schema_count, tuple(cast)),
+        messages=messages,
+        params=SamplingParams(
+            temperature=0.9, max_tokens=_TOKENS_PER_CANDIDATE * schema_count + 100
+        ),
+    )
+    return [
+        (d["description"], tuple(d["entities"]), d["importance"], d["rationale"])
+        for d in answer.model_dump()["candidates"]
+    ]
+
+
 async def portal_candidates(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
-    """Propose ``portal.candidates`` antecedents for the pending slot; adds a round to the
-    record (and clears what was pending)."""
+    """Propose ``portal.candidates`` distinct antecedents for the pending slot; adds a round to
+    the record (and clears what was pending).
+
+    Near-duplicates (of each other or of the excluded earlier proposals) and drafts that echo
+    the prompt's instructions are rejected; the missing ones are asked for once more in a
+    second call, and the round keeps the distinct drafts it then has (at least one).
+    """
     record = state["portal"]
     scenario = state["scenario"]
     cast = portal_cast(state)
     frame = open_round(record)
-    answer = await runtime.context.router.astructured(
-        node=NODE,
-        action=ACTION,
-        schema=candidates_schema(record.candidates, tuple(cast)),
-        messages=build_candidates_messages(record, frame, scenario, cast),
-        params=SamplingParams(
-            temperature=0.9, max_tokens=_TOKENS_PER_CANDIDATE * record.candidates + 100
-        ),
-    )
-    drafts = [
-        (d["description"], d["entities"], d["importance"], d["rationale"])
-        for d in answer.model_dump()["candidates"]
-    ]
-    updated = add_round(record, new_candidates(frame, drafts))
+    instructions = instruction_text(record.candidates)
+    step = record.step(frame.slot)
+    described = {c.id: c.description for r in step.rounds for c in r.candidates}
+    taken = [described[i] for i in frame.excluded if i in described]
+    base = build_candidates_messages(record, frame, scenario, cast)
+    drafts = await _ask(runtime, record.candidates, cast, base)
+    kept, rejected = distinct_drafts(drafts, instructions, taken)
+    missing = record.candidates - len(kept)
+    if missing > 0:
+        retry = _retry_note(kept, rejected)
+        again = build_candidates_messages(
+            record, frame, scenario, cast, count=missing, retry=retry
+        )
+        more = await _ask(runtime, missing, cast, again)
+        extra, _ = distinct_drafts(
+            more, instructions, [*taken, *(draft[0] for draft in kept)]
+        )
+        kept.extend(extra)
+    if not kept:
+        kept = drafts[:1]
+    updated = add_round(record, new_candidates(frame, kept[: record.candidates]))
     return {"portal": updated, "mechanisms": {"M17": 1}}

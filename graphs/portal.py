@@ -43,6 +43,7 @@ from daedalus.portal import (
     PortalState,
     apply_decision,
     decide,
+    knowledge_before,
     start_record,
     trial_requests,
     with_chain,
@@ -86,8 +87,22 @@ def portal_plan(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, A
 
 
 def send_trials(state: PortalState) -> list[Send]:
-    """One forward mini simulation per candidate of the latest round, run in parallel."""
-    requests = trial_requests(state["portal"], portal_cast(state), setting_of(state["scenario"]))
+    """One forward trial per candidate of the latest round, run in parallel (``Send``); each
+    carries what its people know at the slot (M3, M7) and their mood and fatigue."""
+    cast = portal_cast(state)
+    knows = knowledge_before(state.get("exposures", []), cast)
+    cognitive = state.get("cognitive") or {}
+    physical = state.get("physical") or {}
+    mood = {
+        entity: (
+            cognitive[entity].valence,
+            cognitive[entity].arousal,
+            physical[entity].fatigue if entity in physical else 0.0,
+        )
+        for entity in cast
+        if entity in cognitive
+    }
+    requests = trial_requests(state["portal"], cast, setting_of(state["scenario"]), knows, mood)
     return [Send(FORWARD_NODE, ForwardTask(portal_trial=request)) for request in requests]
 
 

@@ -6,7 +6,9 @@ answer in every process. Structured calls get a value that validates against the
 JSON schema; every string in it is written from the prompt's own material (its sentences,
 bullets, quotes, names, ids and dates), choices among enum values are weighted by how often
 the prompt mentions them, and plain text calls get a paragraph relevant to the last human
-message. Token counts are estimated (see ``daedalus.llm._tokens``) and the cost is zero.
+message. PORTAL trials and judgements are answered by weighing the evidence sheet their prompt
+holds (``daedalus.llm._portal_evidence``), so offline searches choose for stated reasons.
+Token counts are estimated (see ``daedalus.llm._tokens``) and the cost is zero.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pydantic import Field
 from daedalus.llm._compose import Writer
 from daedalus.llm._dice import Dice
 from daedalus.llm._material import gather_material
+from daedalus.llm._portal_evidence import answer_from_evidence
 from daedalus.llm._request import (
     OutputKind,
     OutputRequest,
@@ -116,7 +119,10 @@ class OfflineChatModel(BaseChatModel):
             content, cut = writer.paragraph(dice.child("text"), kwargs.get("max_tokens"))
             content, finish = _cut_at_stop(content, stop, "length" if cut else "stop")
         else:
-            value = fill_schema(_schema_of(request), writer, dice.child("value"))
+            schema = _schema_of(request)
+            value = answer_from_evidence(schema, messages, dice.child("evidence"))
+            if value is None:
+                value = fill_schema(schema, writer, dice.child("value"))
             if request.kind is OutputKind.TOOL_CALL:
                 assert request.tool is not None
                 tool_calls.append(

@@ -1,16 +1,27 @@
 """The PORTAL step decision (M17): open a round, score it, accept, re-propose or backtrack.
 
+Code combines the judge's totals with each candidate's trial evidence by one rule:
+
+- a candidate whose trial contradicts a fact of the fixed endpoint is disqualified: it is
+  never accepted, and kept on giving up only when every candidate is disqualified;
+- a candidate passes when its trial reached or partly reached the target, it is not
+  disqualified and its total reaches the coherence threshold; a missed trial never passes;
+- candidates rank by (not disqualified, verdict reached > partly > missed, total), so a
+  missed target never wins against a reached one unless every candidate missed.
+
 A slot is accepted as soon as a candidate in its current context (the adjacent established
-links) reaches the coherence threshold. Otherwise the slot is re-proposed once with the judge's
-feedback; if that fails too and the backtrack budget allows, the search steps back to the link
-this slot was anchored to, drops its choice and takes its next-best passing candidate (or
-re-proposes there); when nothing is left, the best candidate is kept with a warning.
+links) passes; the best passing one wins. Otherwise the evidence decides the next move: when
+every trial contradicted the later chain link the slot leads to, the search steps back to that
+link at once; else the slot is re-proposed once with the judge's feedback and the trials'
+verdicts, and if that fails too and the backtrack budget allows, the search steps back to the
+link this slot was anchored to, drops its choice and takes its next-best passing candidate (or
+re-proposes there); when nothing is left, the best-ranked candidate is kept with a warning.
+Every decision is traced in the record with the evidence that drove it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from enum import StrEnum
 from statistics import fmean
 
 from pydantic import BaseModel, ConfigDict
@@ -21,7 +32,8 @@ from daedalus.portal._records import (
     Backtrack,
     CandidateScore,
     CriterionScores,
-    ForwardTrial,
+    DecisionKind,
+    DecisionTrace,
     LinkRef,
     PendingRound,
     PortalRecord,
@@ -36,6 +48,7 @@ from daedalus.portal._rules import (
     side_of,
     weighted_total,
 )
+from daedalus.portal._trial import ForwardTrial, TrialVerdict
 from daedalus.scenario import PortalStrategy
 
 __all__ = [
@@ -51,13 +64,6 @@ __all__ = [
 ]
 
 _CRITIQUE_CHARS = 200
-
-
-class DecisionKind(StrEnum):
-    ACCEPT = "accept"
-    REPROPOSE = "repropose"
-    BACKTRACK = "backtrack"
-    GIVE_UP = "give_up"
 
 
 class Decision(BaseModel):
@@ -76,6 +82,7 @@ class Decision(BaseModel):
     to_slot: int | None = None
     feedback: str = ""
     excluded: tuple[str, ...] = ()
+    evidence: str = ""
 
 
 def open_round(record: PortalRecord) -> ProposalRound:
@@ -148,12 +155,15 @@ def judge_round(
     missing = [i for i in ids if i not in trials or i not in judged]
     if missing:
         raise ConfigError(f"round {round_id!r} lacks trials or judgements for {missing}")
+    endpoint = latest.target.id == ENDPOINT_ID
     scores = tuple(
         CandidateScore(
             candidate_id=i,
             scores=judged[i][0],
             total=weighted_total(judged[i][0], record.weights),
             critique=judged[i][1],
+            verdict=trials[i].verdict,
+            disqualified=endpoint and bool(trials[i].contradicts),
         )
         for i in ids
     )
@@ -178,24 +188,89 @@ def _pool(record: PortalRecord, slot: int, context: Context) -> list[CandidateSc
     ]
 
 
+def _passes(score: CandidateScore, threshold: float) -> bool:
+    return (
+        not score.disqualified
+        and score.verdict is not TrialVerdict.MISSED
+        and score.total >= threshold
+    )
+
+
 def _best(pool: Sequence[CandidateScore], threshold: float | None = None) -> CandidateScore | None:
+    """The best-ranked candidate of ``pool`` (see ``CandidateScore.rank``); with a
+    ``threshold``, the best passing one."""
     # Ties go to the earlier proposal, so the outcome never depends on sort stability.
     eligible = [
-        (score.total, -position, score)
+        (score.rank, -position, score)
         for position, score in enumerate(pool)
-        if threshold is None or score.total >= threshold
+        if threshold is None or _passes(score, threshold)
     ]
     return max(eligible, key=lambda item: (item[0], item[1]))[2] if eligible else None
 
 
+def _trial_of(record: PortalRecord, slot: int, candidate_id: str) -> ForwardTrial | None:
+    for proposal in record.step(slot).rounds:
+        for trial in proposal.trials:
+            if trial.candidate_id == candidate_id:
+                return trial
+    return None
+
+
+def _describe(score: CandidateScore, trial: ForwardTrial | None) -> str:
+    facts = ""
+    if trial is not None:
+        facts = f", explains {len(trial.explains)} fact(s), contradicts {len(trial.contradicts)}"
+    flag = ", disqualified: contradicts the endpoint" if score.disqualified else ""
+    return f"{score.candidate_id} {score.verdict.value}{facts}, total {score.total:.2f}{flag}"
+
+
+def _why_won(
+    record: PortalRecord, slot: int, winner: CandidateScore, pool: Sequence[CandidateScore]
+) -> str:
+    rest = sorted(
+        (s for s in pool if s.candidate_id != winner.candidate_id),
+        key=lambda s: s.rank,
+        reverse=True,
+    )
+    text = f"won: {_describe(winner, _trial_of(record, slot, winner.candidate_id))}"
+    if rest:
+        runner = rest[0]
+        text += f"; runner-up {_describe(runner, _trial_of(record, slot, runner.candidate_id))}"
+    return text
+
+
+def _tally(pool: Sequence[CandidateScore], threshold: float) -> str:
+    """How the trials of ``pool`` came out, for a failed slot."""
+    counts = {verdict: 0 for verdict in TrialVerdict}
+    for score in pool:
+        counts[score.verdict] += 1
+    disqualified = sum(score.disqualified for score in pool)
+    best = max((score.total for score in pool), default=0.0)
+    return (
+        f"no candidate passed: {counts[TrialVerdict.REACHED]} reached, "
+        f"{counts[TrialVerdict.PARTLY]} partly, {counts[TrialVerdict.MISSED]} missed, "
+        f"{disqualified} contradicted the endpoint; best total {best:.2f} "
+        f"(threshold {threshold:.2f})"
+    )
+
+
 def judge_feedback(proposal: ProposalRound, threshold: float) -> str:
-    """Why a round failed, one line per candidate: its event, its total, the judge's critique."""
+    """Why a round failed, one line per candidate: its event, its total, its trial's verdict
+    and contradicted facts, the judge's critique."""
     by_id = {c.id: c for c in proposal.candidates}
+    trials = {t.candidate_id: t for t in proposal.trials}
     rows = []
     for scored in proposal.scores:
         event = by_id[scored.candidate_id].description
         critique = scored.critique[:_CRITIQUE_CHARS] or "no critique"
-        rows.append(f"- {event} (total {scored.total:.2f} < {threshold:.2f}): {critique}")
+        trial = trials.get(scored.candidate_id)
+        against = ""
+        if trial is not None and trial.contradicts:
+            against = "; contradicts: " + "; ".join(trial.contradicts)
+        rows.append(
+            f"- {event} (total {scored.total:.2f} < {threshold:.2f}; trial "
+            f"{scored.verdict.value}{against}): {critique}"
+        )
     return "\n".join(rows)
 
 
@@ -212,6 +287,14 @@ def _revisit(record: PortalRecord, proposal: ProposalRound) -> int | None:
     return None
 
 
+def _contradicts_later(proposal: ProposalRound) -> bool:
+    """Every trial of ``proposal`` contradicted the chain link it leads to (not the endpoint)."""
+    later = proposal.consequent
+    if later is None or later.id == ENDPOINT_ID or not proposal.trials:
+        return False
+    return all(trial.contradicts for trial in proposal.trials)
+
+
 def decide(record: PortalRecord) -> Decision:
     """The next move after the latest round was judged (see the module docstring)."""
     latest = record.latest
@@ -221,16 +304,27 @@ def decide(record: PortalRecord) -> Decision:
     pool = _pool(record, slot, latest.context)
     passing = _best(pool, record.threshold)
     if passing is not None:
-        return Decision(kind=DecisionKind.ACCEPT, slot=slot, candidate_id=passing.candidate_id)
+        return Decision(
+            kind=DecisionKind.ACCEPT,
+            slot=slot,
+            candidate_id=passing.candidate_id,
+            evidence=_why_won(record, slot, passing, pool),
+        )
     failed = tuple(score.candidate_id for score in pool)
+    tally = _tally(pool, record.threshold)
+    revisit = _revisit(record, latest)
+    can_backtrack = revisit is not None and len(record.backtracks) < record.max_backtracks
+    if can_backtrack and revisit is not None and _contradicts_later(latest):
+        why = f"{tally}; every trial contradicted slot {revisit}'s event"
+        return _backtrack(record, slot, revisit, pool, why)
     if latest.reason is not RoundReason.FEEDBACK:
         feedback = judge_feedback(latest, record.threshold)
         return Decision(
-            kind=DecisionKind.REPROPOSE, slot=slot, feedback=feedback, excluded=failed
+            kind=DecisionKind.REPROPOSE, slot=slot, feedback=feedback, excluded=failed,
+            evidence=tally,
         )
-    revisit = _revisit(record, latest)
-    if revisit is not None and len(record.backtracks) < record.max_backtracks:
-        return _backtrack(record, slot, revisit, pool)
+    if can_backtrack and revisit is not None:
+        return _backtrack(record, slot, revisit, pool, f"{tally}; re-proposal failed too")
     best = _best(pool)
     if best is None:
         raise ConfigError(f"slot {slot} has no scored candidate left to keep")
@@ -240,12 +334,16 @@ def decide(record: PortalRecord) -> Decision:
         else f"the backtrack budget ({record.max_backtracks}) is spent"
     )
     return Decision(
-        kind=DecisionKind.GIVE_UP, slot=slot, candidate_id=best.candidate_id, feedback=why
+        kind=DecisionKind.GIVE_UP,
+        slot=slot,
+        candidate_id=best.candidate_id,
+        feedback=why,
+        evidence=f"{tally}; {why}; kept the best-ranked: {_why_won(record, slot, best, pool)}",
     )
 
 
 def _backtrack(
-    record: PortalRecord, slot: int, revisit: int, pool: Sequence[CandidateScore]
+    record: PortalRecord, slot: int, revisit: int, pool: Sequence[CandidateScore], why: str
 ) -> Decision:
     step = record.step(revisit)
     if step.chosen is None:
@@ -268,12 +366,23 @@ def _backtrack(
         candidate_id=replacement.candidate_id if replacement else None,
         feedback=feedback,
         excluded=excluded,
+        evidence=why,
     )
 
 
 def apply_decision(record: PortalRecord, decision: Decision) -> PortalRecord:
     """``record`` after ``decision``: a slot filled (with pivots, and a warning when given up),
-    a re-proposal pending, or a backtrack recorded; then the next slot is made pending."""
+    a re-proposal pending, or a backtrack recorded; then the next slot is made pending. The
+    decision and its evidence are traced in ``decisions``."""
+    trace = DecisionTrace(
+        round_id=record.latest.id,
+        slot=decision.slot,
+        kind=decision.kind,
+        candidate_id=decision.candidate_id,
+        to_slot=decision.to_slot,
+        evidence=decision.evidence,
+    )
+    record = record.model_copy(update={"decisions": (*record.decisions, trace)})
     if decision.kind is DecisionKind.REPROPOSE:
         pending = PendingRound(
             slot=decision.slot,
