@@ -3,17 +3,27 @@ May import the kernel, state, scenario and below: no langgraph, no model.
 
 The span between the scenario's start (the origin) and ``portal.endpoint_time`` is cut into
 ``timeline.steps + 1`` evenly spaced slots (``slot_times``). The last slot holds the known
-endpoint; every other slot is filled by one search step: one proposal of N candidate events
-(``open_round`` gives its context, ``add_round`` records it), a forward mini simulation from
-each candidate toward the next established event (``trial_requests``), one judge call scoring
-all candidates on plausibility, precedent, necessity, capability and forward coherence
-(``judge_round`` stores the weighted totals), and ``decide`` / ``apply_decision``:
+endpoint; every other slot is filled by one search step: one proposal of N distinct candidate
+events (``open_round`` gives its context, ``distinct_drafts`` drops near-duplicates and
+instruction echoes, ``add_round`` records it), a forward trial from each candidate toward the
+next established event (``trial_requests``: the candidate's people with what they know there,
+``knowledge_before``, carried to the target's facts, ``target_facts``) returning a typed
+``ForwardTrial`` (verdict reached / partly / missed, facts explained and contradicted, each
+person's knowledge and state on arrival), one judge call scoring all candidates on
+plausibility, precedent, necessity, capability and forward coherence (``judge_round`` stores
+the weighted totals beside each trial's evidence), and ``decide`` / ``apply_decision``:
 
-- accept the best candidate reaching ``coherence_threshold``;
-- otherwise re-propose the slot once with the judge's feedback, excluding the failed candidates;
+- accept the best passing candidate: its trial reached or partly reached the target without
+  contradicting it and its total reaches ``coherence_threshold``; candidates rank by verdict
+  before total, and one whose trial contradicts the fixed endpoint is disqualified;
+- otherwise re-propose the slot once with the judge's feedback and the trials' verdicts,
+  excluding the failed candidates (or, when every trial contradicted the later link, step
+  back at once);
 - otherwise, while ``max_backtracks`` allows, step back to the link the slot was anchored to,
   drop its choice and take its next-best passing candidate (or re-propose there);
-- otherwise keep the best candidate and record a warning.
+- otherwise keep the best-ranked candidate and record a warning.
+
+Each decision is traced (``DecisionTrace``) with the evidence that drove it.
 
 Strategies (``resolve_strategy``, ``next_slot``, ``slot_order``):
 
@@ -28,10 +38,12 @@ Strategies (``resolve_strategy``, ``next_slot``, ``slot_order``):
 Pivots (``detect_pivots``): a step whose top two totals lie within ``PIVOT_MARGIN``, or whose
 totals spread by ``PIVOT_SPREAD`` or more. When every slot is filled, ``chain_timepoints`` turns
 the chain into timepoints linked by ``causal_parent`` from the origin forward, and
-``witnessed_exposures`` gives each entity present a ``witnessed`` exposure of its event.
+``witnessed_exposures`` gives each entity present a ``witnessed`` exposure of its event and
+``trial_exposures`` what the accepted trial predicted each person would know on arrival.
 Everything here takes plain values and returns plain values.
 """
 
+from daedalus.portal._carry import TRIAL_SOURCE, trial_exposures, trial_knowledge_drift
 from daedalus.portal._chain import (
     backward_chain,
     cast_of,
@@ -121,6 +133,7 @@ __all__ = [
     "PIVOT_MARGIN",
     "PIVOT_SPREAD",
     "TRIAL_SCHEMA",
+    "TRIAL_SOURCE",
     "Backtrack",
     "CandidateScore",
     "CriterionScores",
@@ -170,6 +183,8 @@ __all__ = [
     "slot_times",
     "start_record",
     "target_facts",
+    "trial_exposures",
+    "trial_knowledge_drift",
     "trial_requests",
     "weighted_total",
     "with_chain",

@@ -97,14 +97,15 @@ class PortalCandidate(_Record):
 
 class CandidateScore(_Record):
     """A judged candidate: per-criterion scores, the weighted total, the judge's critique, and
-    its trial's evidence: the verdict and whether it contradicted the fixed endpoint
-    (``disqualified``: such a candidate is never accepted)."""
+    its trial's evidence: the verdict, how many target facts it contradicted, and whether it
+    contradicted the fixed endpoint (``disqualified``)."""
 
     candidate_id: str
     scores: CriterionScores
     total: Unit
     critique: str = ""
     verdict: TrialVerdict
+    contradictions: int = Field(default=0, ge=0)
     disqualified: bool = False
 
     @property

@@ -4,8 +4,9 @@ Code combines the judge's totals with each candidate's trial evidence by one rul
 
 - a candidate whose trial contradicts a fact of the fixed endpoint is disqualified: it is
   never accepted, and kept on giving up only when every candidate is disqualified;
-- a candidate passes when its trial reached or partly reached the target, it is not
-  disqualified and its total reaches the coherence threshold; a missed trial never passes;
+- a candidate passes when its trial reached or partly reached the target without
+  contradicting any of its facts and its total reaches the coherence threshold; a missed
+  trial never passes;
 - candidates rank by (not disqualified, verdict reached > partly > missed, total), so a
   missed target never wins against a reached one unless every candidate missed.
 
@@ -163,6 +164,7 @@ def judge_round(
             total=weighted_total(judged[i][0], record.weights),
             critique=judged[i][1],
             verdict=trials[i].verdict,
+            contradictions=len(trials[i].contradicts),
             disqualified=endpoint and bool(trials[i].contradicts),
         )
         for i in ids
@@ -190,7 +192,7 @@ def _pool(record: PortalRecord, slot: int, context: Context) -> list[CandidateSc
 
 def _passes(score: CandidateScore, threshold: float) -> bool:
     return (
-        not score.disqualified
+        score.contradictions == 0
         and score.verdict is not TrialVerdict.MISSED
         and score.total >= threshold
     )

@@ -3,11 +3,13 @@ import json
 import re
 
 import pytest
+from pydantic import PrivateAttr
 
 from daedalus.context import RunContext
 from daedalus.errors import ConfigError
 from daedalus.graphs.portal import build_portal_graph, portal_recursion_limit
 from daedalus.kernel.temporal import check_portal
+from daedalus.llm._request import call_labels
 from daedalus.llm.offline import OfflineChatModel
 from daedalus.llm.router import Router
 from daedalus.portal import RoundReason, Side
@@ -182,6 +184,14 @@ def test_scripted_search_builds_a_linked_chain_from_endpoint_to_origin():
     assert state["mechanisms"]["M17"] >= 3 * 5 + 2
     assert {d.timepoint_id for d in state["dialogs"]} == {tp.id for tp in line}
     assert assert_dialog_knowledge_is_upstream(state) > 0
+    # what each accepted trial predicted its people would know at the next slot, they hold there
+    prov = Provenance(state["timepoints"], state["exposures"])
+    for slot in range(1, 4):
+        accepted = record.chosen_trial(slot - 1)
+        for forecast in accepted.forecasts:
+            held = {e.information for e in prov.knowledge_at(forecast.entity, f"portal-{slot:03d}")}
+            assert set(forecast.knows) <= held
+    assert not [v for v in state["validation"] if v.validator == "portal:trial_knowledge"]
 
 
 def test_judge_feedback_reaches_the_proposer_and_trials_reach_the_judge():
@@ -297,6 +307,26 @@ def test_runs_under_a_checkpointer_and_the_record_survives_serialisation():
     assert set(stored["portal_trials"]) == {c.id for s in out["portal"].steps for r in s.rounds for c in r.candidates}
 
 
+def test_portal_check_reports_predicted_knowledge_the_run_lost():
+    from langgraph.runtime import Runtime
+
+    from daedalus.graphs.portal import portal_advance, portal_check
+
+    model = hybrid_model([verdict(0.6, 0.9, 0.75)])
+    state, _ = run(portal_scenario(steps=1), Router.for_chat_model(model))
+    record = state["portal"]
+    runtime = Runtime(context=RunContext(router=Router.offline()))
+    carried = portal_advance({**state, "portal_next": 1, "exposures": []}, runtime)["exposures"]
+    learned = [e for e in carried if e.kind == "learned"]
+    assert learned and all(e.source == f"portal-trial:{record.step(0).chosen}" for e in learned)
+    lost = next(e for e in learned if e.information.startswith("After"))
+    kept = [e for e in state["exposures"] if e.id != lost.id]
+    out = portal_check({**state, "exposures": kept}, runtime)
+    (warning,) = [v for v in out["validation"] if v.validator == "portal:trial_knowledge"]
+    assert lost.entity_id in warning.message and "portal-001" in warning.message
+    assert out["portal"].warnings[-1] in warning.message
+
+
 def test_portal_check_records_each_violation():
     from langgraph.runtime import Runtime
 
@@ -317,3 +347,32 @@ def test_portal_check_records_each_violation():
     assert not out["consistency"].valid
     (found,) = out["validation"]
     assert found.validator == "temporal:portal_link" and found.timepoint_id == "portal-001"
+
+
+class FanOutProbe(OfflineChatModel):
+    """The offline model, holding each call open a moment and counting calls in flight per
+    node, so a test sees whether a node's calls overlapped."""
+
+    _in_flight: dict = PrivateAttr(default_factory=dict)
+    _peak: dict = PrivateAttr(default_factory=dict)
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        node, _ = call_labels(run_manager)
+        self._in_flight[node] = self._in_flight.get(node, 0) + 1
+        self._peak[node] = max(self._peak.get(node, 0), self._in_flight[node])
+        try:
+            for _ in range(3):
+                await asyncio.sleep(0.005)
+            return await super()._agenerate(messages, stop, run_manager, **kwargs)
+        finally:
+            self._in_flight[node] -= 1
+
+
+def test_forward_trials_of_a_round_run_at_the_same_time():
+    model = FanOutProbe(seed=3)
+    state, _ = run(portal_scenario(steps=2, candidates=4), Router.for_chat_model(model))
+    widest = max(len(r.candidates) for s in state["portal"].steps for r in s.rounds)
+    assert widest >= 2
+    # one at a time would peak at 1: every trial of the widest round was in flight together
+    assert model._peak["portal_forward"] == widest
+    assert model._peak["portal_judge"] == 1
