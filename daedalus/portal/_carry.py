@@ -63,10 +63,12 @@ def trial_knowledge_drift(
 ) -> tuple[str, ...]:
     """One line per item an accepted trial predicted an entity would know at the next slot
     that ``knowledge_at(entity, timepoint id)`` of the finished run does not hold."""
-    drift = []
+    drift: list[str] = []
     for slot, timepoint in enumerate(record.timeline):
         trial = record.chosen_trial(slot - 1) if slot else None
-        for forecast in trial.forecasts if trial is not None else ():
+        if trial is None:
+            continue
+        for forecast in trial.forecasts:
             held = {normalised(e.information) for e in knowledge_at(forecast.entity, timepoint.id)}
             missing = [item for item in forecast.knows if normalised(item) not in held]
             drift.extend(
