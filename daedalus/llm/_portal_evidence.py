@@ -1,6 +1,6 @@
 """The offline model's PORTAL answers (M17, M18): trials and judgements from the evidence sheet.
 
-A call whose schema is titled ``TRIAL_SCHEMA`` or ``JUDGE_SCHEMA`` and whose prompt holds the
+A call whose schema is named ``TRIAL_SCHEMA`` or ``JUDGE_SCHEMA`` and whose prompt holds the
 matching evidence sheet (``daedalus.portal.TrialSheet`` / ``JudgeSheet`` as one JSON object) is
 answered by weighing that evidence, so offline searches make choices they can explain:
 
@@ -58,11 +58,12 @@ S = TypeVar("S", bound=BaseModel)
 
 
 def answer_from_evidence(
-    schema: Mapping[str, Any], messages: Sequence[BaseMessage], dice: Dice
+    name: str | None, schema: Mapping[str, Any], messages: Sequence[BaseMessage], dice: Dice
 ) -> dict[str, Any] | None:
-    """The offline answer for a PORTAL trial or judge call, or None for any other call (or
-    when the prompt holds no evidence sheet of the right kind)."""
-    title = schema.get("title")
+    """The offline answer for a PORTAL trial or judge call (a schema named ``TRIAL_SCHEMA`` or
+    ``JUDGE_SCHEMA``), or None for any other call or when the prompt holds no evidence sheet
+    of the right kind."""
+    title = name
     if title == TRIAL_SCHEMA:
         trial_sheet = _sheet(messages, TrialSheet)
         beats = int(schema.get("properties", {}).get("beats", {}).get("minItems", 1))

@@ -120,7 +120,8 @@ class OfflineChatModel(BaseChatModel):
             content, finish = _cut_at_stop(content, stop, "length" if cut else "stop")
         else:
             schema = _schema_of(request)
-            value = answer_from_evidence(schema, messages, dice.child("evidence"))
+            name = _schema_name(request, kwargs)
+            value = answer_from_evidence(name, schema, messages, dice.child("evidence"))
             if value is None:
                 value = fill_schema(schema, writer, dice.child("value"))
             if request.kind is OutputKind.TOOL_CALL:
@@ -179,6 +180,20 @@ class OfflineChatModel(BaseChatModel):
 
 def _schema_of(request: OutputRequest) -> dict[str, Any]:
     return request.schema if request.schema is not None else _FREE_FORM
+
+
+def _schema_name(request: OutputRequest, kwargs: dict[str, Any]) -> str | None:
+    """The name a structured call gives its schema: the tool's, the json_schema's, or the
+    schema's title."""
+    if request.tool is not None:
+        return request.tool.name
+    response_format = kwargs.get("response_format")
+    if isinstance(response_format, dict):
+        spec = response_format.get("json_schema")
+        if isinstance(spec, dict) and isinstance(spec.get("name"), str):
+            return str(spec["name"])
+    title = (request.schema or {}).get("title")
+    return title if isinstance(title, str) else None
 
 
 def _prompt_key(messages: Sequence[BaseMessage], kwargs: dict[str, Any]) -> str:
