@@ -15,7 +15,7 @@ from typing import Any, TypedDict
 
 from langchain_core.messages import BaseMessage
 from langgraph.runtime import Runtime
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from daedalus.agents._common import choice, render
 from daedalus.context import RunContext
@@ -49,6 +49,16 @@ _TOKENS_PER_PERSON = 80
 _MAX_KNOWS = 8
 
 
+def _untitled(schema: dict[str, Any]) -> None:
+    # Field titles repeat the field names; dropping them keeps every trial prompt shorter.
+    for field in schema.get("properties", {}).values():
+        field.pop("title", None)
+
+
+class _Compact(BaseModel):
+    model_config = ConfigDict(json_schema_extra=_untitled)
+
+
 class ForwardTask(TypedDict):
     """The input of one parallel branch: the request for one candidate's trial."""
 
@@ -60,8 +70,10 @@ def forward_schema(beats: int, people: tuple[str, ...], facts: tuple[str, ...]) 
     contradicted facts among the labels ``facts``, a verdict and the outcome."""
     person: Any = choice(people)
     label: Any = choice(facts)
+    verdicts: Any = choice([verdict.value for verdict in TrialVerdict])
     arrival = create_model(
         "PersonOnArrival",
+        __base__=_Compact,
         entity=(person, ...),
         knows=(list[str], Field(max_length=_MAX_KNOWS)),
         valence=(float, Field(ge=-1.0, le=1.0)),
@@ -70,11 +82,12 @@ def forward_schema(beats: int, people: tuple[str, ...], facts: tuple[str, ...]) 
     )
     return create_model(
         SCHEMA_NAME,
+        __base__=_Compact,
         beats=(list[str], Field(min_length=beats, max_length=beats)),
         people=(list[arrival], Field(min_length=len(people), max_length=len(people))),
         explains=(list[label], Field(max_length=len(facts))),
         contradicts=(list[label], Field(max_length=len(facts))),
-        verdict=(TrialVerdict, ...),
+        verdict=(verdicts, ...),
         outcome=(str, Field(min_length=1, max_length=400)),
     )
 

@@ -35,6 +35,7 @@ from daedalus.portal import (
     ProposalRound,
     fact_labels,
     judge_round,
+    most_relevant,
     target_facts,
 )
 from daedalus.scenario import Scenario
@@ -56,6 +57,8 @@ ACTION = ActionType.PORTAL_PATH_SCORING
 SCHEMA_NAME = JUDGE_SCHEMA
 """The title of the judge schema (the offline model answers it from the evidence sheet)."""
 _TOKENS_PER_CANDIDATE = 110
+_KNOWS_SHOWN = 3
+_KNOW_CHARS = 160
 
 
 class Judgement(BaseModel):
@@ -84,8 +87,11 @@ def judge_sheet(
     proposal: ProposalRound, trials: Mapping[str, ForwardTrial], cast: Mapping[str, str]
 ) -> JudgeSheet:
     """The evidence the judge sees: the target's facts and, per label, the candidate and its
-    trial's verdict, explained and contradicted facts, outcome and knowledge on arrival."""
+    trial's verdict, explained and contradicted facts (by fact label), outcome and each
+    person's knowledge on
+    arrival (the event itself left out, then the items most relevant to the target)."""
     facts = fact_labels(target_facts(proposal.target.description))
+    label_of = {fact: label for label, fact in facts.items()}
     entries = {}
     for label, candidate in zip(labels(len(proposal.candidates)), proposal.candidates, strict=True):
         trial = trials[candidate.id]
@@ -94,13 +100,20 @@ def judge_sheet(
             people=tuple(cast.get(e, e).split(",")[0] for e in candidate.entities),
             rationale=candidate.rationale,
             verdict=trial.verdict,
-            explains=trial.explains,
-            contradicts=trial.contradicts,
+            explains=tuple(label_of.get(fact, fact) for fact in trial.explains),
+            contradicts=tuple(label_of.get(fact, fact) for fact in trial.contradicts),
             outcome=trial.outcome,
-            knows={cast.get(f.entity, f.entity).split(",")[0]: f.knows for f in trial.forecasts},
+            knows={
+                cast.get(f.entity, f.entity).split(",")[0]: most_relevant(
+                    [k for k in f.knows if k != candidate.description],
+                    proposal.target.description,
+                    limit=_KNOWS_SHOWN,
+                    chars=_KNOW_CHARS,
+                )
+                for f in trial.forecasts
+            },
         )
     return JudgeSheet(
-        target=proposal.target.description,
         facts=facts,
         endpoint=proposal.target.id == ENDPOINT_ID,
         candidates=entries,

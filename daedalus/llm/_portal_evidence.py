@@ -203,12 +203,14 @@ def judge_scores(entry: JudgeEntry, sheet: JudgeSheet) -> dict[str, Any]:
         "coherence": 0.15 + 0.45 * verdict + 0.35 * explained - 0.6 * contradicted,
     }
     rounded = {name: round(min(1.0, max(0.0, value)), 3) for name, value in scores.items()}
-    return {**rounded, "critique": _critique(entry, facts, grounding)}
+    return {**rounded, "critique": _critique(entry, sheet.facts, grounding)}
 
 
-def _critique(entry: JudgeEntry, facts: int, grounding: float) -> str:
+def _critique(entry: JudgeEntry, facts_text: Mapping[str, str], grounding: float) -> str:
+    facts = len(facts_text)
     if entry.contradicts:
-        return f"Its trial contradicts the target: {entry.contradicts[0]}"[:300]
+        fact = entry.contradicts[0]
+        return f"Its trial contradicts the target: {facts_text.get(fact, fact)}"[:300]
     if entry.verdict is TrialVerdict.MISSED:
         return "Its trial explains none of the target's facts."
     if entry.verdict is TrialVerdict.PARTLY:

@@ -108,6 +108,8 @@ from daedalus.portal._search import (
 )
 from daedalus.portal._trial import (
     JUDGE_SCHEMA,
+    KNOW_CHARS,
+    KNOWS_PER_PERSON,
     TRIAL_SCHEMA,
     EntityForecast,
     ForwardTrial,
@@ -118,6 +120,7 @@ from daedalus.portal._trial import (
     TrialVerdict,
     fact_labels,
     knowledge_before,
+    most_relevant,
     target_facts,
 )
 
@@ -129,6 +132,8 @@ __all__ = [
     "ECHO_WORDS",
     "ENDPOINT_ID",
     "JUDGE_SCHEMA",
+    "KNOWS_PER_PERSON",
+    "KNOW_CHARS",
     "NEAR_DUPLICATE",
     "PIVOT_MARGIN",
     "PIVOT_SPREAD",
@@ -171,6 +176,7 @@ __all__ = [
     "judge_feedback",
     "judge_round",
     "knowledge_before",
+    "most_relevant",
     "new_candidates",
     "next_slot",
     "normalise_weights",

@@ -23,7 +23,13 @@ from daedalus.portal._rules import (
 from daedalus.portal._search import (
     candidate_ids,
 )
-from daedalus.portal._trial import TrialRequest, TrialSheet, fact_labels, target_facts
+from daedalus.portal._trial import (
+    TrialRequest,
+    TrialSheet,
+    fact_labels,
+    most_relevant,
+    target_facts,
+)
 from daedalus.scenario import PortalSection, Scenario
 
 __all__ = [
@@ -155,8 +161,9 @@ def trial_requests(
     """One forward trial request per candidate of the latest round, aimed at its target.
 
     ``cast`` maps entity ids to how prompts name them, ``knows`` what each entity knows at the
-    slot (causally filtered, see ``knowledge_before``) and ``mood`` its (valence, arousal,
-    fatigue); each request carries only the entities its candidate involves. On the early end
+    slot (causally filtered, see ``knowledge_before``; each sheet shows the items most relevant
+    to its event and target, ``most_relevant``) and ``mood`` its (valence, arousal, fatigue);
+    each request carries only the entities its candidate involves. On the early end
     of the chain, what the accepted antecedent's trial predicted each person would know here
     is carried in as well.
     """
@@ -175,10 +182,13 @@ def trial_requests(
             rationale=candidate.rationale,
             cast={e: cast.get(e, e) for e in people},
             knows={
-                e: tuple(dict.fromkeys([*knows.get(e, ()), *carried.get(e, ())])) for e in people
+                e: most_relevant(
+                    list(dict.fromkeys([*knows.get(e, ()), *carried.get(e, ())])),
+                    f"{candidate.description} {latest.target.description}",
+                )
+                for e in people
             },
             mood={e: (mood or {})[e] for e in people if e in (mood or {})},
-            target=latest.target.description,
             facts=facts,
             endpoint=latest.target.id == ENDPOINT_ID,
         )

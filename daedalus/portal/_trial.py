@@ -23,6 +23,8 @@ from daedalus.domain import ExposureEvent, Signed, Unit
 
 __all__ = [
     "JUDGE_SCHEMA",
+    "KNOWS_PER_PERSON",
+    "KNOW_CHARS",
     "TRIAL_SCHEMA",
     "EntityForecast",
     "ForwardTrial",
@@ -33,6 +35,7 @@ __all__ = [
     "TrialVerdict",
     "fact_labels",
     "knowledge_before",
+    "most_relevant",
     "target_facts",
 ]
 
@@ -41,6 +44,12 @@ TRIAL_SCHEMA = "PortalTrial"
 JUDGE_SCHEMA = "PortalJudgements"
 """The title of the judge answer's schema."""
 
+KNOWS_PER_PERSON = 3
+"""Items of a person's knowledge a sheet shows: those most relevant to the event and target."""
+KNOW_CHARS = 160
+"""Longest item of knowledge a sheet shows (longer ones are cut)."""
+
+_WORDS = re.compile(r"[a-z0-9]{4,}")
 _FACT_SPLIT = re.compile(r"(?<=[.!?;])\s+|;\s*")
 _MIN_FACT_CHARS = 12
 
@@ -94,7 +103,8 @@ class ForwardTrial(_Record):
 
 class TrialSheet(_Record):
     """The evidence a trial prompt shows: the event, who takes part (id -> name), what each
-    knows at the start and their mood, and the target's facts by label (``f1`` ..)."""
+    knows at the start and their mood, and the target's facts by label (``f1`` ..: together
+    they are the target)."""
 
     event: str
     rationale: str = ""
@@ -103,7 +113,6 @@ class TrialSheet(_Record):
     mood: dict[str, tuple[float, float, float]] = Field(
         default_factory=dict, description="id -> (valence, arousal, fatigue)"
     )
-    target: str
     facts: dict[str, str]
     endpoint: bool = Field(description="the target is the fixed endpoint")
 
@@ -122,7 +131,8 @@ class TrialRequest(_Record):
 
 
 class JudgeEntry(_Record):
-    """One candidate as the judge sees it: the event, its people, and its trial's evidence."""
+    """One candidate as the judge sees it: the event, its people, and its trial's evidence
+    (facts explained and contradicted by their labels in the sheet's ``facts``)."""
 
     event: str
     people: tuple[str, ...]
@@ -137,7 +147,6 @@ class JudgeEntry(_Record):
 class JudgeSheet(_Record):
     """The evidence a judge prompt shows: the target's facts and one entry per label."""
 
-    target: str
     facts: dict[str, str]
     endpoint: bool
     candidates: dict[str, JudgeEntry]
@@ -161,6 +170,19 @@ def target_facts(text: str) -> tuple[str, ...]:
 def fact_labels(facts: Sequence[str]) -> dict[str, str]:
     """``{"f1": first fact, ...}``: how prompts and schemas name the facts."""
     return {f"f{index + 1}": fact for index, fact in enumerate(facts)}
+
+
+def most_relevant(
+    items: Sequence[str], about: str, limit: int = KNOWS_PER_PERSON, chars: int = KNOW_CHARS
+) -> tuple[str, ...]:
+    """Up to ``limit`` of ``items`` sharing the most words (four letters or more) with
+    ``about``, in their original order, each cut to ``chars`` characters."""
+    wanted = set(_WORDS.findall(about.casefold()))
+    ranked = sorted(
+        range(len(items)),
+        key=lambda i: (-len(wanted & set(_WORDS.findall(items[i].casefold()))), i),
+    )
+    return tuple(items[i][:chars].rstrip() for i in sorted(ranked[:limit]))
 
 
 def knowledge_before(

@@ -22,6 +22,9 @@ from daedalus.portal import (
 from daedalus.scenario import Scenario
 from daedalus.testing import ScriptedModel
 
+KNOWN = {"0": "Bo ran the seal test rig last spring", "1": "Ada set the burn week herself",
+         "2": "Storm forecasts reach the launch team"}
+
 
 def judged_state(weights=None):
     portal = {
@@ -61,7 +64,7 @@ def judged_state(weights=None):
             explains=("The probe goes silent during its orbital burn",) if c.id.endswith("c0") else (),
             beats=(f"beat after {c.id}",),
             outcome=f"outcome of {c.id}",
-            forecasts=(EntityForecast(entity=c.entities[0], knows=(c.description,)),),
+            forecasts=(EntityForecast(entity=c.entities[0], knows=(c.description, KNOWN[c.id[-1]])),),
         )
         for c in record.latest.candidates
     }
@@ -107,7 +110,8 @@ def test_scripted_judgements_become_weighted_scores(scripted_router):
     assert sheet["candidates"]["c1"]["event"] == "Bo signs off a seal test he did not watch."
     assert sheet["candidates"]["c2"]["verdict"] == "missed"
     assert sheet["candidates"]["c2"]["outcome"] == "outcome of s002-r0-c1"
-    assert sheet["candidates"]["c3"]["knows"] == {"Ada Ruiz": ["A solar storm delays launch."]}
+    # the event itself is not repeated as knowledge on arrival
+    assert sheet["candidates"]["c3"]["knows"] == {"Ada Ruiz": [KNOWN["2"]]}
 
 
 def test_a_missing_judgement_is_re_asked_not_defaulted(scripted_router):

@@ -16,7 +16,7 @@ FACTS = {"f1": "Ares III loses contact during orbital insertion",
 def sheet(event, knows=(), rationale=""):
     return TrialSheet(event=event, rationale=rationale, cast={"lin": "Lin Zhang, engineer"},
                       knows={"lin": tuple(knows)}, mood={"lin": (0.1, 0.4, 0.2)},
-                      target="; ".join(FACTS.values()), facts=FACTS, endpoint=True)
+                      facts=FACTS, endpoint=True)
 
 
 def test_a_trial_explains_the_facts_its_event_and_people_bring():
@@ -41,17 +41,17 @@ def test_a_trial_whose_event_negates_a_fact_contradicts_it():
 
 
 def test_judge_scores_rise_with_the_evidence():
-    judge = JudgeSheet(target="t", facts=FACTS, endpoint=True, candidates={})
+    judge = JudgeSheet(facts=FACTS, endpoint=True, candidates={})
 
     def entry(verdict, explains=(), contradicts=()):
         return JudgeEntry(event="Lin Zhang logs the valve leak", people=("Lin Zhang",),
                           verdict=verdict, explains=explains, contradicts=contradicts,
                           knows={"Lin Zhang": ("Lin Zhang logs the valve leak",)})
 
-    reached = judge_scores(entry(TrialVerdict.REACHED, tuple(FACTS.values())), judge)
-    partly = judge_scores(entry(TrialVerdict.PARTLY, (FACTS["f1"],)), judge)
+    reached = judge_scores(entry(TrialVerdict.REACHED, tuple(FACTS)), judge)
+    partly = judge_scores(entry(TrialVerdict.PARTLY, ("f1",)), judge)
     missed = judge_scores(entry(TrialVerdict.MISSED), judge)
-    against = judge_scores(entry(TrialVerdict.MISSED, (), (FACTS["f1"],)), judge)
+    against = judge_scores(entry(TrialVerdict.MISSED, (), ("f1",)), judge)
     for name in ("coherence", "necessity"):
         assert reached[name] > partly[name] > missed[name] > against[name]
     assert reached["plausibility"] == partly["plausibility"] == missed["plausibility"]
@@ -73,8 +73,8 @@ def test_offline_judge_answers_through_the_chat_model_interface():
     from daedalus.agents.portal_judge import judge_schema
 
     entry = JudgeEntry(event="e", people=("A",), verdict=TrialVerdict.REACHED,
-                       explains=tuple(FACTS.values()))
-    judge = JudgeSheet(target="t", facts=FACTS, endpoint=True, candidates={"c1": entry})
+                       explains=tuple(FACTS))
+    judge = JudgeSheet(facts=FACTS, endpoint=True, candidates={"c1": entry})
     model = OfflineChatModel(seed=4).with_structured_output(judge_schema(1), method="json_schema")
     out = model.invoke([HumanMessage(f"Evidence sheet (JSON):\n{judge.model_dump_json()}")])
     assert out.c1.coherence == judge_scores(entry, judge)["coherence"]
