@@ -27,6 +27,8 @@ from daedalus.portal import (
     add_round,
     cast_of,
     distinct_drafts,
+    knowledge_before,
+    most_relevant,
     new_candidates,
     open_round,
 )
@@ -50,6 +52,7 @@ NODE = "portal_candidates"
 ACTION = ActionType.PORTAL_BACKWARD_REASONING
 _TOKENS_PER_CANDIDATE = 160
 _EXCLUDED_CHARS = 160
+_KNOWS_SHOWN = 3
 Draft = tuple[str, tuple[str, ...], float, str]
 
 
@@ -85,9 +88,16 @@ def portal_cast(state: PortalState) -> dict[str, str]:
     }
 
 
-def cast_lines(cast: Mapping[str, str]) -> str:
-    """``- Name, role (id x)`` rows."""
-    return "\n".join(f"- {label} (id {entity_id})" for entity_id, label in cast.items())
+def cast_lines(
+    cast: Mapping[str, str], knows: Mapping[str, Sequence[str]] | None = None
+) -> str:
+    """``- Name, role (id x)`` rows, each followed by ``knows: a; b`` when ``knows`` names
+    something the entity knows."""
+    rows = []
+    for entity_id, label in cast.items():
+        known = "; ".join(item.rstrip(".") for item in (knows or {}).get(entity_id, ()))
+        rows.append(f"- {label} (id {entity_id})" + (f"; knows: {known}." if known else ""))
+    return "\n".join(rows)
 
 
 def round_context(proposal: ProposalRound) -> str:
@@ -135,15 +145,17 @@ def build_candidates_messages(
     scenario: Scenario,
     cast: Mapping[str, str],
     *,
+    knows: Mapping[str, Sequence[str]] | None = None,
     count: int | None = None,
     retry: str = "",
 ) -> list[BaseMessage]:
     """The proposal prompt for ``proposal`` (a frame from ``open_round``): ``count``
-    candidates (default ``record.candidates``), with a ``retry`` note after the feedback."""
+    candidates (default ``record.candidates``), each person shown with what they ``knows`` at
+    that moment, with a ``retry`` note after the feedback."""
     return render(
         "portal_candidates",
         setting=setting_of(scenario),
-        cast=cast_lines(cast),
+        cast=cast_lines(cast, knows),
         when=f"{proposal.time:%Y-%m-%d}",
         context=round_context(proposal),
         feedback=_feedback(record, proposal) + retry,
@@ -163,7 +175,8 @@ def _retry_note(kept: Sequence[Draft], rejected: Sequence[str]) -> str:
     listed = "\n".join(f"- {draft[0][:_EXCLUDED_CHARS]}" for draft in kept)
     return (
         f"\nThese proposals are already taken:\n{listed}\n{len(rejected)} more were rejected "
-        "as repeats or as copies of these instructions. Propose events that differ from the "
+        "as repeats, as copies of these instructions or as restatements of the events they "
+        "must connect to. Propose events that differ from the "
         "taken ones in what happens and who acts, each in your own words.\n"
     )
 
@@ -190,8 +203,9 @@ async def portal_candidates(state: PortalState, runtime: Runtime[RunContext]) ->
     """Propose ``portal.candidates`` distinct antecedents for the pending slot; adds a round to
     the record (and clears what was pending).
 
-    Near-duplicates (of each other or of the excluded earlier proposals) and drafts that echo
-    the prompt's instructions are rejected; the missing ones are asked for once more in a
+    Near-duplicates (of each other or of the excluded earlier proposals), drafts that echo the
+    prompt's instructions and drafts that restate the events they must connect to are
+    rejected; the missing ones are asked for once more in a
     second call, and the round keeps the distinct drafts it then has (at least one).
     """
     record = state["portal"]
@@ -202,18 +216,24 @@ async def portal_candidates(state: PortalState, runtime: Runtime[RunContext]) ->
     step = record.step(frame.slot)
     described = {c.id: c.description for r in step.rounds for c in r.candidates}
     taken = [described[i] for i in frame.excluded if i in described]
-    base = build_candidates_messages(record, frame, scenario, cast)
+    known = knowledge_before(state.get("exposures", []), cast)
+    knows = {
+        entity: most_relevant(items, frame.target.description, limit=_KNOWS_SHOWN)
+        for entity, items in known.items()
+    }
+    base = build_candidates_messages(record, frame, scenario, cast, knows=knows)
     drafts = await _ask(runtime, record.candidates, cast, base)
-    kept, rejected = distinct_drafts(drafts, instructions, taken)
+    neighbours = [link.description for link in (frame.antecedent, frame.target) if link]
+    kept, rejected = distinct_drafts(drafts, instructions, taken, neighbours)
     missing = record.candidates - len(kept)
     if missing > 0:
         retry = _retry_note(kept, rejected)
         again = build_candidates_messages(
-            record, frame, scenario, cast, count=missing, retry=retry
+            record, frame, scenario, cast, knows=knows, count=missing, retry=retry
         )
         more = await _ask(runtime, missing, cast, again)
         extra, _ = distinct_drafts(
-            more, instructions, [*taken, *(draft[0] for draft in kept)]
+            more, instructions, [*taken, *(draft[0] for draft in kept)], neighbours
         )
         kept.extend(extra)
     if not kept:

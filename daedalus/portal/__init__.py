@@ -40,6 +40,7 @@ totals spread by ``PIVOT_SPREAD`` or more. When every slot is filled, ``chain_ti
 the chain into timepoints linked by ``causal_parent`` from the origin forward, and
 ``witnessed_exposures`` gives each entity present a ``witnessed`` exposure of its event and
 ``trial_exposures`` what the accepted trial predicted each person would know on arrival.
+``slot_reports`` tells the search per slot (candidates, trial outcomes, why the winner won).
 Everything here takes plain values and returns plain values.
 """
 
@@ -81,6 +82,7 @@ from daedalus.portal._records import (
     RoundReason,
     Side,
 )
+from daedalus.portal._report import CandidateReport, SlotReport, slot_reports
 from daedalus.portal._rules import (
     ADAPTIVE_MIN_ENTITIES,
     ADAPTIVE_MIN_STEPS,
@@ -140,6 +142,7 @@ __all__ = [
     "TRIAL_SCHEMA",
     "TRIAL_SOURCE",
     "Backtrack",
+    "CandidateReport",
     "CandidateScore",
     "CriterionScores",
     "Decision",
@@ -159,6 +162,7 @@ __all__ = [
     "ProposalRound",
     "RoundReason",
     "Side",
+    "SlotReport",
     "TrialRequest",
     "TrialSheet",
     "TrialVerdict",
@@ -186,6 +190,7 @@ __all__ = [
     "resolve_strategy",
     "side_of",
     "slot_order",
+    "slot_reports",
     "slot_times",
     "start_record",
     "target_facts",

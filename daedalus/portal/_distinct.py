@@ -1,8 +1,10 @@
-"""Distinct PORTAL candidates (M17): near-duplicates and instruction echoes are rejected.
+"""Distinct PORTAL candidates (M17): near-duplicates, echoes and restatements are rejected.
 
 Two candidates are near-duplicates when their normalised texts (lower-case words) are equal or
 share ``NEAR_DUPLICATE`` of their words (Jaccard); a candidate echoes its instructions when its
-description or rationale repeats ``ECHO_WORDS`` consecutive words of the prompt's fixed text.
+description or rationale repeats ``ECHO_WORDS`` consecutive words of the prompt's fixed text,
+and restates a neighbour when its description repeats that many words of an established event
+it must connect to (an antecedent is not its own consequent).
 """
 
 from __future__ import annotations
@@ -49,12 +51,17 @@ def instruction_overlap(text: str, instructions: str, length: int = ECHO_WORDS) 
 
 
 def distinct_drafts(
-    drafts: Iterable[D], instructions: str, taken: Iterable[str] = ()
+    drafts: Iterable[D],
+    instructions: str,
+    taken: Iterable[str] = (),
+    neighbours: Iterable[str] = (),
 ) -> tuple[list[D], list[str]]:
     """The drafts (description, entities, importance, rationale) worth keeping, in order, and
-    one reason per rejected draft: an instruction echo, or a near-duplicate of an earlier
-    draft or of a ``taken`` description (an earlier proposal it must not repeat)."""
+    one reason per rejected draft: an instruction echo, a description that restates one of
+    its ``neighbours`` (the established events it must connect to), or a near-duplicate of an
+    earlier draft or of a ``taken`` description (an earlier proposal it must not repeat)."""
     seen = [normalised(text) for text in taken]
+    around = "\n".join(neighbours)
     kept: list[D] = []
     rejected: list[str] = []
     for draft in drafts:
@@ -64,6 +71,8 @@ def distinct_drafts(
             rationale, instructions
         ):
             rejected.append(f"repeats the instructions: {description[:80]!r}")
+        elif around and instruction_overlap(description, around):
+            rejected.append(f"restates the event it must connect to: {description[:80]!r}")
         elif not text or any(_jaccard(text, other) >= NEAR_DUPLICATE for other in seen):
             rejected.append(f"near-duplicate: {description[:80]!r}")
         else:

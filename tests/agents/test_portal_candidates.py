@@ -185,3 +185,21 @@ def test_near_duplicates_and_instruction_echoes_are_re_asked_once(scripted_route
     kept = [c.description for c in out["portal"].latest.candidates]
     assert kept == ["A valve test is skipped.", "A vendor ships bad seals."]
     assert [c.id for c in out["portal"].latest.candidates] == ["s002-r0-c0", "s002-r0-c1"]
+
+
+def test_the_proposal_shows_what_each_person_knows_at_that_moment(scripted_router):
+    from daedalus.domain import ExposureEvent, ExposureKind
+
+    scenario = portal_scenario()
+    state = state_for(scenario)
+    state["exposures"] = [
+        ExposureEvent(id="k0", entity_id="bo", kind=ExposureKind.INITIAL, source="scenario",
+                      information="The seal bench test leaked twice"),
+        ExposureEvent(id="k1", entity_id="bo", kind=ExposureKind.WITNESSED, source="portal",
+                      information="A later briefing", timepoint_id="portal-002"),
+    ]
+    model = ScriptedModel({"portal_candidates": [drafts("A valve test is skipped.", "A vendor ships bad seals.", "Training is cut short.")]})
+    run(portal_candidates, state, scripted_router(model))
+    prompt = model.prompts_for("portal_candidates")[0]
+    assert "(id bo); knows: The seal bench test leaked twice." in prompt
+    assert "A later briefing" not in prompt

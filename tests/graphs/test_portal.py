@@ -1,4 +1,5 @@
 import asyncio
+import itertools
 import json
 import re
 
@@ -47,11 +48,17 @@ def portal_scenario(steps=3, candidates=3, strategy="reverse_chronological", **p
 
 
 ACTS = ("the team cuts a valve test", "managers freeze the budget", "a vendor ships bad seals",
-        "the crew skips a drill", "engineers rewire the bus")
+        "the crew skips a drill", "engineers rewire the bus", "auditors lose a report",
+        "payroll delays overtime", "the simulator crashes twice", "a director resigns early",
+        "contractors swap suppliers", "inspectors miss a crack", "planners shorten the margin",
+        "doctors clear a tired pilot", "legal rewrites the waiver", "the press leaks a memo")
+PROPOSALS = itertools.count()
 
 
 def propose(messages, kwargs):
-    """Distinct, dated candidates: 'On <date>, option <k>: ...'."""
+    """Distinct, dated candidates: 'On <date>, <act> (option <k>, round <r>).'; every round
+    takes fresh acts, so no candidate restates an event already in the chain."""
+    offset = 3 * next(PROPOSALS)
     prompt = messages[-1].content
     when = re.search(r"Moment to fill: (\S+)", prompt).group(1)
     count = int(re.search(r"Propose exactly (\d+)", prompt).group(1))
@@ -59,7 +66,8 @@ def propose(messages, kwargs):
     return {
         "candidates": [
             {
-                "description": f"On {when}, option {k} (round {round_no}): {ACTS[k % len(ACTS)]}.",
+                "description": f"On {when}, {ACTS[(offset + k) % len(ACTS)]} "
+                               f"(option {k}, round {round_no}).",
                 "entities": [["ada"], ["ada", "bo"], ["bo"]][k % 3],
                 "importance": 0.5 + 0.1 * k,
                 "rationale": "Less testing leaves a flaw in place.",
@@ -201,7 +209,7 @@ def test_judge_feedback_reaches_the_proposer_and_trials_reach_the_judge():
     assert len(trials) == 3 and len(set(trials)) == 3  # one trial per candidate, in parallel
     judge = model.prompts_for("portal_judge")[0]
     for k in range(3):
-        assert f"outcome of On 2026-01-01, option {k} (round 0)" in judge
+        assert f"(option {k}, round 0)" in judge
 
 
 def test_failing_steps_are_reproposed_then_backtracked_and_the_chain_changes():

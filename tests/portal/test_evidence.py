@@ -151,3 +151,30 @@ def test_distinct_drafts_rejects_repeats_echoes_and_taken_events():
     )
     assert [d[0] for d in kept] == ["A valve test is skipped."]
     assert len(rejected) == 3 and rejected[1].startswith("repeats the instructions")
+
+
+def test_a_draft_restating_the_event_it_leads_to_is_rejected():
+    drafts = [
+        ("The probe goes silent during its burn after a power fault.", ("e0",), 0.5, "r"),
+        ("A power supply ships with a cracked housing.", ("e0",), 0.5, "r"),
+    ]
+    kept, rejected = distinct_drafts(drafts, "Propose events.", neighbours=[ENDPOINT])
+    assert [d[0] for d in kept] == ["A power supply ships with a cracked housing."]
+    assert rejected[0].startswith("restates the event it must connect to")
+
+
+def test_slot_reports_tell_candidates_outcomes_and_why_the_winner_won():
+    from daedalus.portal import slot_reports
+
+    spec = scenario(steps=1)
+    record = start_record(spec.portal, spec)
+    fact = "the last telemetry shows a power fault"
+    record = judged(record, [(0.9, MISSED, ()), (0.8, REACHED, ()), (0.99, REACHED, (fact,))])
+    record = apply_decision(record, decide(record))
+    (report,) = slot_reports(record)
+    assert report.chosen == "s000-r0-c1" and report.rounds == 1
+    assert report.why.startswith("accept: won: s000-r0-c1 reached")
+    assert [(c.verdict, c.chosen, c.disqualified) for c in report.candidates] == [
+        ("missed", False, False), ("reached", True, False), ("reached", False, True),
+    ]
+    assert report.candidates[2].contradicts == (fact,)
