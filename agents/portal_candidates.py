@@ -205,8 +205,8 @@ async def portal_candidates(state: PortalState, runtime: Runtime[RunContext]) ->
 
     Near-duplicates (of each other or of the excluded earlier proposals), drafts that echo the
     prompt's instructions and drafts that restate the events they must connect to are
-    rejected; the missing ones are asked for once more in a
-    second call, and the round keeps the distinct drafts it then has (at least one).
+    rejected; the missing ones are asked for once more in a second call, and the round keeps
+    the distinct drafts it then has (at least one).
     """
     record = state["portal"]
     scenario = state["scenario"]
