@@ -28,6 +28,7 @@ from statistics import fmean
 from pydantic import BaseModel, ConfigDict
 
 from daedalus.errors import ConfigError
+from daedalus.portal._ranking import best_candidate, verdict_tally, why_won
 from daedalus.portal._records import (
     ENDPOINT_ID,
     Backtrack,
@@ -49,7 +50,7 @@ from daedalus.portal._rules import (
     side_of,
     weighted_total,
 )
-from daedalus.portal._trial import ForwardTrial, TrialVerdict
+from daedalus.portal._trial import ForwardTrial
 from daedalus.scenario import PortalStrategy
 
 __all__ = [
@@ -190,72 +191,6 @@ def _pool(record: PortalRecord, slot: int, context: Context) -> list[CandidateSc
     ]
 
 
-def _passes(score: CandidateScore, threshold: float) -> bool:
-    return (
-        score.contradictions == 0
-        and score.verdict is not TrialVerdict.MISSED
-        and score.total >= threshold
-    )
-
-
-def _best(pool: Sequence[CandidateScore], threshold: float | None = None) -> CandidateScore | None:
-    """The best-ranked candidate of ``pool`` (see ``CandidateScore.rank``); with a
-    ``threshold``, the best passing one."""
-    # Ties go to the earlier proposal, so the outcome never depends on sort stability.
-    eligible = [
-        (score.rank, -position, score)
-        for position, score in enumerate(pool)
-        if threshold is None or _passes(score, threshold)
-    ]
-    return max(eligible, key=lambda item: (item[0], item[1]))[2] if eligible else None
-
-
-def _trial_of(record: PortalRecord, slot: int, candidate_id: str) -> ForwardTrial | None:
-    for proposal in record.step(slot).rounds:
-        for trial in proposal.trials:
-            if trial.candidate_id == candidate_id:
-                return trial
-    return None
-
-
-def _describe(score: CandidateScore, trial: ForwardTrial | None) -> str:
-    facts = ""
-    if trial is not None:
-        facts = f", explains {len(trial.explains)} fact(s), contradicts {len(trial.contradicts)}"
-    flag = ", disqualified: contradicts the endpoint" if score.disqualified else ""
-    return f"{score.candidate_id} {score.verdict.value}{facts}, total {score.total:.2f}{flag}"
-
-
-def _why_won(
-    record: PortalRecord, slot: int, winner: CandidateScore, pool: Sequence[CandidateScore]
-) -> str:
-    rest = sorted(
-        (s for s in pool if s.candidate_id != winner.candidate_id),
-        key=lambda s: s.rank,
-        reverse=True,
-    )
-    text = f"won: {_describe(winner, _trial_of(record, slot, winner.candidate_id))}"
-    if rest:
-        runner = rest[0]
-        text += f"; runner-up {_describe(runner, _trial_of(record, slot, runner.candidate_id))}"
-    return text
-
-
-def _tally(pool: Sequence[CandidateScore], threshold: float) -> str:
-    """How the trials of ``pool`` came out, for a failed slot."""
-    counts = {verdict: 0 for verdict in TrialVerdict}
-    for score in pool:
-        counts[score.verdict] += 1
-    disqualified = sum(score.disqualified for score in pool)
-    best = max((score.total for score in pool), default=0.0)
-    return (
-        f"no candidate passed: {counts[TrialVerdict.REACHED]} reached, "
-        f"{counts[TrialVerdict.PARTLY]} partly, {counts[TrialVerdict.MISSED]} missed, "
-        f"{disqualified} contradicted the endpoint; best total {best:.2f} "
-        f"(threshold {threshold:.2f})"
-    )
-
-
 def judge_feedback(proposal: ProposalRound, threshold: float) -> str:
     """Why a round failed, one line per candidate: its event, its total, its trial's verdict
     and contradicted facts, the judge's critique."""
@@ -304,16 +239,16 @@ def decide(record: PortalRecord) -> Decision:
         raise ConfigError(f"round {latest.id!r} has not been judged yet")
     slot = latest.slot
     pool = _pool(record, slot, latest.context)
-    passing = _best(pool, record.threshold)
+    passing = best_candidate(pool, record.threshold)
     if passing is not None:
         return Decision(
             kind=DecisionKind.ACCEPT,
             slot=slot,
             candidate_id=passing.candidate_id,
-            evidence=_why_won(record, slot, passing, pool),
+            evidence=why_won(record, slot, passing, pool),
         )
     failed = tuple(score.candidate_id for score in pool)
-    tally = _tally(pool, record.threshold)
+    tally = verdict_tally(pool, record.threshold)
     revisit = _revisit(record, latest)
     can_backtrack = revisit is not None and len(record.backtracks) < record.max_backtracks
     if can_backtrack and revisit is not None and _contradicts_later(latest):
@@ -327,7 +262,7 @@ def decide(record: PortalRecord) -> Decision:
         )
     if can_backtrack and revisit is not None:
         return _backtrack(record, slot, revisit, pool, f"{tally}; re-proposal failed too")
-    best = _best(pool)
+    best = best_candidate(pool)
     if best is None:
         raise ConfigError(f"slot {slot} has no scored candidate left to keep")
     why = (
@@ -340,7 +275,7 @@ def decide(record: PortalRecord) -> Decision:
         slot=slot,
         candidate_id=best.candidate_id,
         feedback=why,
-        evidence=f"{tally}; {why}; kept the best-ranked: {_why_won(record, slot, best, pool)}",
+        evidence=f"{tally}; {why}; kept the best-ranked: {why_won(record, slot, best, pool)}",
     )
 
 
@@ -352,7 +287,7 @@ def _backtrack(
         raise ConfigError(f"slot {revisit} has no choice to step back from")
     context = step.holding(step.chosen).context
     others = [s for s in _pool(record, revisit, context) if s.candidate_id != step.chosen]
-    replacement = _best(others, record.threshold)
+    replacement = best_candidate(others, record.threshold)
     best_here = max(score.total for score in pool)
     dropped = step.holding(step.chosen).candidate(step.chosen)
     feedback = (
