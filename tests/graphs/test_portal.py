@@ -13,7 +13,7 @@ from daedalus.kernel.temporal import check_portal
 from daedalus.llm._request import call_labels
 from daedalus.llm.offline import OfflineChatModel
 from daedalus.llm.router import Router
-from daedalus.portal import RoundReason, Side
+from daedalus.portal import DecisionKind, RoundReason, Side, TrialVerdict
 from daedalus.provenance import Provenance
 from daedalus.scenario import Scenario
 from daedalus.testing import ScriptedModel
@@ -293,6 +293,23 @@ def test_offline_end_to_end_small_portal():
     assert_dialog_knowledge_is_upstream(state)
     assert len([e for e in events if e["event"] == "portal_forward"]) == 4
     assert record.model_dump_json()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_offline_search_chooses_by_the_trials_evidence(seed):
+    state, _ = run(portal_scenario(steps=3, candidates=4), Router.offline(seed=seed))
+    record = state["portal"]
+    scores = [s for step in record.steps for r in step.rounds for s in r.scores]
+    by_verdict = {v: [s.total for s in scores if s.verdict is v] for v in TrialVerdict}
+    reached, missed = by_verdict[TrialVerdict.REACHED], by_verdict[TrialVerdict.MISSED]
+    if reached and missed:
+        assert min(reached) > max(missed)
+    for trace in record.decisions:
+        assert trace.evidence
+        if trace.kind is DecisionKind.ACCEPT:
+            winner = record.step(trace.slot).score(trace.candidate_id)
+            assert winner.verdict is not TrialVerdict.MISSED and winner.contradictions == 0
+            assert winner.total >= record.threshold
 
 
 def test_a_scenario_without_portal_section_is_refused():
