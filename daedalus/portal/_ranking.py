@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from daedalus.portal._records import CandidateScore, PortalRecord
 from daedalus.portal._trial import ForwardTrial, TrialVerdict
 
-__all__ = ["best_candidate", "passes", "verdict_tally", "why_won"]
+__all__ = ["best_candidate", "describe", "passes", "verdict_tally", "why_won"]
 
 
 def passes(score: CandidateScore, threshold: float) -> bool:
@@ -39,6 +39,11 @@ def _trial_of(record: PortalRecord, slot: int, candidate_id: str) -> ForwardTria
             if trial.candidate_id == candidate_id:
                 return trial
     return None
+
+
+def describe(record: PortalRecord, slot: int, score: CandidateScore) -> str:
+    """One line on a scored candidate of ``slot``: its verdict, facts and total."""
+    return _describe(score, _trial_of(record, slot, score.candidate_id))
 
 
 def _describe(score: CandidateScore, trial: ForwardTrial | None) -> str:

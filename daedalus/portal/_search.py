@@ -28,7 +28,7 @@ from statistics import fmean
 from pydantic import BaseModel, ConfigDict
 
 from daedalus.errors import ConfigError
-from daedalus.portal._ranking import best_candidate, verdict_tally, why_won
+from daedalus.portal._ranking import best_candidate, describe, verdict_tally, why_won
 from daedalus.portal._records import (
     ENDPOINT_ID,
     Backtrack,
@@ -303,7 +303,9 @@ def _backtrack(
         candidate_id=replacement.candidate_id if replacement else None,
         feedback=feedback,
         excluded=excluded,
-        evidence=why,
+        evidence=why
+        if replacement is None
+        else f"{why}; next-best here: {describe(record, revisit, replacement)}",
     )
 
 

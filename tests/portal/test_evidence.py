@@ -118,6 +118,7 @@ def test_trials_contradicting_the_later_link_step_back_at_once():
     assert decision.kind is DecisionKind.BACKTRACK and decision.to_slot == 1
     assert decision.candidate_id == "s001-r0-c1"
     assert "every trial contradicted slot 1's event" in decision.evidence
+    assert "next-best here: s001-r0-c1 reached" in decision.evidence
     record = apply_decision(record, decision)
     assert record.pending.reason is RoundReason.INITIAL and record.step(1).chosen == "s001-r0-c1"
 
