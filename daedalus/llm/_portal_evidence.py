@@ -63,12 +63,11 @@ def answer_from_evidence(
     """The offline answer for a PORTAL trial or judge call (a schema named ``TRIAL_SCHEMA`` or
     ``JUDGE_SCHEMA``), or None for any other call or when the prompt holds no evidence sheet
     of the right kind."""
-    title = name
-    if title == TRIAL_SCHEMA:
+    if name == TRIAL_SCHEMA:
         trial_sheet = _sheet(messages, TrialSheet)
         beats = int(schema.get("properties", {}).get("beats", {}).get("minItems", 1))
         return None if trial_sheet is None else simulate_trial(trial_sheet, beats, dice)
-    if title == JUDGE_SCHEMA:
+    if name == JUDGE_SCHEMA:
         judge_sheet = _sheet(messages, JudgeSheet)
         if judge_sheet is None or set(judge_sheet.candidates) != set(schema.get("required", ())):
             return None
