@@ -8,7 +8,7 @@ re-proposal, the judge's feedback and the events not to repeat. Each answer beco
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langchain_core.messages import BaseMessage
@@ -26,9 +26,13 @@ from daedalus.portal import (
     RoundReason,
     add_round,
     cast_of,
+    distinct_drafts,
+    knowledge_before,
+    most_relevant,
     new_candidates,
     open_round,
 )
+from daedalus.prompts import load_prompt
 from daedalus.scenario import Scenario
 
 __all__ = [
@@ -37,6 +41,7 @@ __all__ = [
     "build_candidates_messages",
     "candidates_schema",
     "cast_lines",
+    "instruction_text",
     "portal_candidates",
     "portal_cast",
     "round_context",
@@ -47,6 +52,8 @@ NODE = "portal_candidates"
 ACTION = ActionType.PORTAL_BACKWARD_REASONING
 _TOKENS_PER_CANDIDATE = 160
 _EXCLUDED_CHARS = 160
+_KNOWS_SHOWN = 3
+Draft = tuple[str, tuple[str, ...], float, str]
 
 
 def candidates_schema(count: int, entity_ids: tuple[str, ...]) -> type[BaseModel]:
@@ -81,9 +88,16 @@ def portal_cast(state: PortalState) -> dict[str, str]:
     }
 
 
-def cast_lines(cast: Mapping[str, str]) -> str:
-    """``- Name, role (id x)`` rows."""
-    return "\n".join(f"- {label} (id {entity_id})" for entity_id, label in cast.items())
+def cast_lines(
+    cast: Mapping[str, str], knows: Mapping[str, Sequence[str]] | None = None
+) -> str:
+    """``- Name, role (id x)`` rows, each followed by ``knows: a; b`` when ``knows`` names
+    something the entity knows."""
+    rows = []
+    for entity_id, label in cast.items():
+        known = "; ".join(item.rstrip(".") for item in (knows or {}).get(entity_id, ()))
+        rows.append(f"- {label} (id {entity_id})" + (f"; knows: {known}." if known else ""))
+    return "\n".join(rows)
 
 
 def round_context(proposal: ProposalRound) -> str:
@@ -126,39 +140,103 @@ def _feedback(record: PortalRecord, proposal: ProposalRound) -> str:
 
 
 def build_candidates_messages(
-    record: PortalRecord, proposal: ProposalRound, scenario: Scenario, cast: Mapping[str, str]
+    record: PortalRecord,
+    proposal: ProposalRound,
+    scenario: Scenario,
+    cast: Mapping[str, str],
+    *,
+    knows: Mapping[str, Sequence[str]] | None = None,
+    count: int | None = None,
+    retry: str = "",
 ) -> list[BaseMessage]:
-    """The proposal prompt for ``proposal`` (a frame from ``open_round``)."""
+    """The proposal prompt for ``proposal`` (a frame from ``open_round``): ``count``
+    candidates (default ``record.candidates``), each person shown with what they ``knows`` at
+    that moment, with a ``retry`` note after the feedback."""
     return render(
         "portal_candidates",
         setting=setting_of(scenario),
-        cast=cast_lines(cast),
+        cast=cast_lines(cast, knows),
         when=f"{proposal.time:%Y-%m-%d}",
         context=round_context(proposal),
-        feedback=_feedback(record, proposal),
-        count=record.candidates,
+        feedback=_feedback(record, proposal) + retry,
+        count=record.candidates if count is None else count,
     )
 
 
+def instruction_text(count: int) -> str:
+    """The fixed text of the proposal prompt for ``count`` candidates (the scenario's material
+    left out): what no candidate may echo."""
+    blanks = {name: "\n" for name in load_prompt("portal_candidates").placeholders}
+    system, user = load_prompt("portal_candidates").render(**{**blanks, "count": count})
+    return f"{system}\n{user}"
+
+
+def _retry_note(kept: Sequence[Draft], rejected: Sequence[str]) -> str:
+    listed = "\n".join(f"- {draft[0][:_EXCLUDED_CHARS]}" for draft in kept)
+    return (
+        f"\nThese proposals are already taken:\n{listed}\n{len(rejected)} more were rejected "
+        "as repeats, as copies of these instructions or as restatements of the events they "
+        "must connect to. Propose events that differ from the "
+        "taken ones in what happens and who acts, each in your own words.\n"
+    )
+
+
+async def _ask(
+    runtime: Runtime[RunContext], schema_count: int, cast: Mapping[str, str], messages: Any
+) -> list[Draft]:
+    answer = await runtime.context.router.astructured(
+        node=NODE,
+        action=ACTION,
+        schema=candidates_schema(schema_count, tuple(cast)),
+        messages=messages,
+        params=SamplingParams(
+            temperature=0.9, max_tokens=_TOKENS_PER_CANDIDATE * schema_count + 100
+        ),
+    )
+    return [
+        (d["description"], tuple(d["entities"]), d["importance"], d["rationale"])
+        for d in answer.model_dump()["candidates"]
+    ]
+
+
 async def portal_candidates(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
-    """Propose ``portal.candidates`` antecedents for the pending slot; adds a round to the
-    record (and clears what was pending)."""
+    """Propose ``portal.candidates`` distinct antecedents for the pending slot; adds a round to
+    the record (and clears what was pending).
+
+    Near-duplicates (of each other or of the excluded earlier proposals), drafts that echo the
+    prompt's instructions and drafts that restate the events they must connect to are
+    rejected; the missing ones are asked for once more in a second call, and the round keeps
+    the distinct drafts it then has (at least one).
+    """
     record = state["portal"]
     scenario = state["scenario"]
     cast = portal_cast(state)
     frame = open_round(record)
-    answer = await runtime.context.router.astructured(
-        node=NODE,
-        action=ACTION,
-        schema=candidates_schema(record.candidates, tuple(cast)),
-        messages=build_candidates_messages(record, frame, scenario, cast),
-        params=SamplingParams(
-            temperature=0.9, max_tokens=_TOKENS_PER_CANDIDATE * record.candidates + 100
-        ),
-    )
-    drafts = [
-        (d["description"], d["entities"], d["importance"], d["rationale"])
-        for d in answer.model_dump()["candidates"]
-    ]
-    updated = add_round(record, new_candidates(frame, drafts))
+    instructions = instruction_text(record.candidates)
+    step = record.step(frame.slot)
+    described = {c.id: c.description for r in step.rounds for c in r.candidates}
+    taken = [described[i] for i in frame.excluded if i in described]
+    known = knowledge_before(state.get("exposures", []), cast)
+    knows = {
+        entity: most_relevant(items, frame.target.description, limit=_KNOWS_SHOWN)
+        for entity, items in known.items()
+    }
+    base = build_candidates_messages(record, frame, scenario, cast, knows=knows)
+    drafts = await _ask(runtime, record.candidates, cast, base)
+    neighbours = [link.description for link in (frame.antecedent, frame.target) if link]
+    kept, rejected = distinct_drafts(drafts, instructions, taken, neighbours)
+    missing = record.candidates - len(kept)
+    if missing > 0:
+        retry = _retry_note(kept, rejected)
+        again = build_candidates_messages(
+            record, frame, scenario, cast, knows=knows, count=missing, retry=retry
+        )
+        more = await _ask(runtime, missing, cast, again)
+        extra, _ = distinct_drafts(
+            more, instructions, [*taken, *(draft[0] for draft in kept)], neighbours
+        )
+        kept.extend(extra)
+    if not kept:
+        kept = drafts[:1]
+    updated = add_round(record, new_candidates(frame, kept[: record.candidates]))
     return {"portal": updated, "mechanisms": {"M17": 1}}

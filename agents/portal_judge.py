@@ -1,9 +1,11 @@
 """PORTAL judge (M17): one call scores every candidate of a round on the five criteria.
 
-The judge sees the moment's context and, per candidate, its event, people, rationale and the
-summary of its forward simulation (beats, outcome, whether it reached the target) — not whole
-histories. Candidates are labelled ``c1..cN`` and the schema has one required entry per label,
-so every candidate gets exactly one judgement. Weighted totals come from ``portal.weights``.
+The judge sees the moment's context and an evidence sheet (``judge_sheet``): per candidate, its
+event, people and rationale and its trial's verdict, explained and contradicted target facts,
+outcome and each person's knowledge on arrival — not whole histories. Code then combines the
+weighted totals with that evidence (``daedalus.portal.decide``). Candidates are labelled
+``c1..cN`` and the schema has one required entry per label, so every candidate gets exactly one
+judgement. Weighted totals come from ``portal.weights``.
 """
 
 from __future__ import annotations
@@ -23,27 +25,40 @@ from daedalus.llm.actions import ActionType
 from daedalus.llm.params import SamplingParams
 from daedalus.portal import (
     CRITERIA,
+    ENDPOINT_ID,
+    JUDGE_SCHEMA,
     CriterionScores,
     ForwardTrial,
+    JudgeEntry,
+    JudgeSheet,
     PortalState,
     ProposalRound,
+    fact_labels,
     judge_round,
+    most_relevant,
+    target_facts,
 )
 from daedalus.scenario import Scenario
 
 __all__ = [
     "ACTION",
     "NODE",
+    "SCHEMA_NAME",
     "Judgement",
     "build_judge_messages",
     "judge_schema",
+    "judge_sheet",
     "labels",
     "portal_judge",
 ]
 
 NODE = "portal_judge"
 ACTION = ActionType.PORTAL_PATH_SCORING
+SCHEMA_NAME = JUDGE_SCHEMA
+"""The title of the judge schema (the offline model answers it from the evidence sheet)."""
 _TOKENS_PER_CANDIDATE = 110
+_KNOWS_SHOWN = 3
+_KNOW_CHARS = 160
 
 
 class Judgement(BaseModel):
@@ -65,22 +80,43 @@ def labels(count: int) -> tuple[str, ...]:
 def judge_schema(count: int) -> type[BaseModel]:
     """One required ``Judgement`` per label ``c1 .. c<count>``."""
     fields: dict[str, Any] = {label: (Judgement, ...) for label in labels(count)}
-    return create_model("PortalJudgements", **fields)
+    return create_model(SCHEMA_NAME, **fields)
 
 
-def _candidate_block(
-    label: str, proposal: ProposalRound, index: int, trial: ForwardTrial, cast: Mapping[str, str]
-) -> str:
-    candidate = proposal.candidates[index]
-    people = ", ".join(cast.get(e, e).split(",")[0] for e in candidate.entities)
-    reached = "yes" if trial.reaches_target else "no"
-    beats = " / ".join(trial.beats)
-    return (
-        f"{label}: {candidate.description}\n"
-        f"    people: {people}\n"
-        f"    why: {candidate.rationale}\n"
-        f"    forward simulation: {beats}\n"
-        f"    outcome: {trial.outcome} (reaches the target: {reached})"
+def judge_sheet(
+    proposal: ProposalRound, trials: Mapping[str, ForwardTrial], cast: Mapping[str, str]
+) -> JudgeSheet:
+    """The evidence the judge sees: the target's facts and, per label, the candidate and its
+    trial's verdict, explained and contradicted facts (by fact label), outcome and each
+    person's knowledge on
+    arrival (the event itself left out, then the items most relevant to the target)."""
+    facts = fact_labels(target_facts(proposal.target.description))
+    label_of = {fact: label for label, fact in facts.items()}
+    entries = {}
+    for label, candidate in zip(labels(len(proposal.candidates)), proposal.candidates, strict=True):
+        trial = trials[candidate.id]
+        entries[label] = JudgeEntry(
+            event=candidate.description,
+            people=tuple(cast.get(e, e).split(",")[0] for e in candidate.entities),
+            rationale=candidate.rationale,
+            verdict=trial.verdict,
+            explains=tuple(label_of.get(fact, fact) for fact in trial.explains),
+            contradicts=tuple(label_of.get(fact, fact) for fact in trial.contradicts),
+            outcome=trial.outcome,
+            knows={
+                cast.get(f.entity, f.entity).split(",")[0]: most_relevant(
+                    [k for k in f.knows if k != candidate.description],
+                    proposal.target.description,
+                    limit=_KNOWS_SHOWN,
+                    chars=_KNOW_CHARS,
+                )
+                for f in trial.forecasts
+            },
+        )
+    return JudgeSheet(
+        facts=facts,
+        endpoint=proposal.target.id == ENDPOINT_ID,
+        candidates=entries,
     )
 
 
@@ -90,20 +126,14 @@ def build_judge_messages(
     scenario: Scenario,
     cast: Mapping[str, str],
 ) -> list[BaseMessage]:
-    """The judging prompt for ``proposal`` with each candidate's trial summary."""
-    blocks = [
-        _candidate_block(label, proposal, index, trials[candidate.id], cast)
-        for index, (label, candidate) in enumerate(
-            zip(labels(len(proposal.candidates)), proposal.candidates, strict=True)
-        )
-    ]
+    """The judging prompt for ``proposal`` with its evidence sheet (``judge_sheet``) as JSON."""
     return render(
         "portal_judge",
         setting=setting_of(scenario),
         cast=cast_lines(cast),
         when=f"{proposal.time:%Y-%m-%d}",
         context=round_context(proposal),
-        candidates="\n".join(blocks),
+        sheet=judge_sheet(proposal, trials, cast).model_dump_json(),
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from bench._fidelity_economics import fidelity_economics
 from bench._measure import Measurement, Report
 from bench._overhead import overhead
+from bench._portal_search import portal_search
 from bench._portal_workload import portal_workload
 from bench._provenance_scale import provenance_scale
 from bench._replay_and_branch import replay_and_branch
@@ -20,6 +21,7 @@ __all__ = ["BENCHMARKS", "Measurement", "Report", "run_benchmarks"]
 
 BENCHMARKS: dict[str, Callable[..., Report]] = {
     "portal_workload": portal_workload,
+    "portal_search": portal_search,
     "overhead": overhead,
     "fidelity_economics": fidelity_economics,
     "provenance_scale": provenance_scale,

@@ -194,7 +194,7 @@ class PortalSection(_Section):
     candidates: int = Field(default=7, ge=1, le=20)
     strategy: PortalStrategy = PortalStrategy.ADAPTIVE
     coherence_threshold: float = Field(default=0.7, ge=0.0, le=1.0)
-    forward_steps: int = Field(default=1, ge=1, le=5, description="turns of each mini simulation")
+    forward_steps: int = Field(default=1, ge=1, le=5, description="beats of each forward trial")
     max_backtracks: int = Field(default=2, ge=0, le=10)
     weights: dict[str, float] = Field(
         default_factory=lambda: {

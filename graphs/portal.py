@@ -43,12 +43,17 @@ from daedalus.portal import (
     PortalState,
     apply_decision,
     decide,
+    knowledge_before,
     start_record,
+    trial_exposures,
+    trial_knowledge_drift,
     trial_requests,
     with_chain,
     witnessed_exposures,
 )
+from daedalus.provenance import Provenance
 from daedalus.scenario import Scenario
+from daedalus.state import ValidationRecord
 
 __all__ = [
     "ADVANCE_NODE",
@@ -86,8 +91,22 @@ def portal_plan(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, A
 
 
 def send_trials(state: PortalState) -> list[Send]:
-    """One forward mini simulation per candidate of the latest round, run in parallel."""
-    requests = trial_requests(state["portal"], portal_cast(state), setting_of(state["scenario"]))
+    """One forward trial per candidate of the latest round, run in parallel (``Send``); each
+    carries what its people know at the slot (M3, M7) and their mood and fatigue."""
+    cast = portal_cast(state)
+    knows = knowledge_before(state.get("exposures", []), cast)
+    cognitive = state.get("cognitive") or {}
+    physical = state.get("physical") or {}
+    mood = {
+        entity: (
+            cognitive[entity].valence,
+            cognitive[entity].arousal,
+            physical[entity].fatigue if entity in physical else 0.0,
+        )
+        for entity in cast
+        if entity in cognitive
+    }
+    requests = trial_requests(state["portal"], cast, setting_of(state["scenario"]), knows, mood)
     return [Send(FORWARD_NODE, ForwardTask(portal_trial=request)) for request in requests]
 
 
@@ -130,13 +149,17 @@ def portal_chain(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, 
 
 def portal_advance(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Node: append the next chain timepoint in causal order with its ``witnessed`` exposures
-    and point ``cursor`` at it (M7, M3); emits a ``portal_forward`` progress event."""
-    timeline = state["portal"].timeline
+    and what the accepted trial into it predicted each person would know there (``learned``,
+    ``trial_exposures``), and point ``cursor`` at it (M7, M3); emits a ``portal_forward``
+    progress event."""
+    record = state["portal"]
+    timeline = record.timeline
     index = state.get("portal_next", 0)
     if index >= len(timeline):
         raise ConfigError(f"portal_advance has no timepoint {index}; the chain has {len(timeline)}")
     timepoint = timeline[index]
     witnessed = list(witnessed_exposures(timepoint))
+    witnessed += trial_exposures(record, timepoint, [*state.get("exposures", []), *witnessed])
     runtime.stream_writer(
         {"event": "portal_forward", "step": index + 1, "of": len(timeline), "id": timepoint.id}
     )
@@ -156,8 +179,31 @@ def _after_timestep(state: PortalState) -> str:
 
 def portal_check(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Node: ``check_portal`` over the finished timeline into ``consistency`` (M17), with one
-    ``validation`` record (action ``recorded``) per violation."""
-    return consistency_delta(check_portal(state.get("timepoints", []), state["portal"].chain))
+    ``validation`` record (action ``recorded``) per violation; every item an accepted trial
+    predicted an entity would know at a slot that the run does not hold there becomes a
+    consistency warning in the record and a ``portal:trial_knowledge`` validation record."""
+    timepoints = state.get("timepoints", [])
+    record = state["portal"]
+    delta = consistency_delta(check_portal(timepoints, record.chain))
+    if not record.timeline:
+        return delta
+    provenance = Provenance(timepoints, state.get("exposures", []))
+    drift = trial_knowledge_drift(record, provenance.knowledge_at)
+    if drift:
+        delta["portal"] = record.model_copy(update={"warnings": (*record.warnings, *drift)})
+        delta["validation"] = [
+            *delta["validation"],
+            *(
+                ValidationRecord(
+                    id=f"portal-trial-knowledge-{number}",
+                    validator="portal:trial_knowledge",
+                    message=f"warning: {line}",
+                    action="recorded",
+                )
+                for number, line in enumerate(drift)
+            ),
+        ]
+    return delta
 
 
 def portal_recursion_limit(scenario: Scenario) -> int:

@@ -10,6 +10,7 @@ from typing import Any
 from daedalus.domain import ExposureEvent
 from daedalus.exports._files import write_text
 from daedalus.exports._markdown import dollars, one_line, table
+from daedalus.exports._portal_report import portal_section
 from daedalus.provenance import Provenance
 from daedalus.store.record import RunRecord
 
@@ -60,6 +61,7 @@ def render_narrative(record: RunRecord) -> str:
     parts = [
         _header(record),
         _timeline(record),
+        portal_section(record),
         _cast(record),
         _dialogs(record),
         _chains(record, prov),

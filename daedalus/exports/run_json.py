@@ -16,6 +16,7 @@ from typing import Any
 
 from daedalus.domain import Entity, ResolutionLevel, Timepoint
 from daedalus.exports._files import write_text
+from daedalus.exports._portal_report import portal_json
 from daedalus.kernel.adprs import band
 from daedalus.llm.ledger import UsageTotals
 from daedalus.store.record import RunRecord
@@ -92,7 +93,7 @@ def run_document(record: RunRecord) -> dict[str, Any]:
             for key in sorted(record.relationships)
         ],
         "branches": [b.model_dump(mode="json") for b in record.branches],
-        "portal": {"steps": [], "pivots": [], **record.portal},
+        "portal": portal_json(record),
         "ledger": _ledger(record),
         "mechanisms": record.mechanism_counts(),
         "validation": [v.model_dump(mode="json") for v in record.validation],

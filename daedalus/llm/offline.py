@@ -6,7 +6,9 @@ answer in every process. Structured calls get a value that validates against the
 JSON schema; every string in it is written from the prompt's own material (its sentences,
 bullets, quotes, names, ids and dates), choices among enum values are weighted by how often
 the prompt mentions them, and plain text calls get a paragraph relevant to the last human
-message. Token counts are estimated (see ``daedalus.llm._tokens``) and the cost is zero.
+message. PORTAL trials and judgements are answered by weighing the evidence sheet their prompt
+holds (``daedalus.llm._portal_evidence``), so offline searches choose for stated reasons.
+Token counts are estimated (see ``daedalus.llm._tokens``) and the cost is zero.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pydantic import Field
 from daedalus.llm._compose import Writer
 from daedalus.llm._dice import Dice
 from daedalus.llm._material import gather_material
+from daedalus.llm._portal_evidence import answer_from_evidence
 from daedalus.llm._request import (
     OutputKind,
     OutputRequest,
@@ -118,8 +121,11 @@ class OfflineChatModel(BaseChatModel):
             content, finish = _cut_at_stop(content, stop, "length" if cut else "stop")
         else:
             schema = _schema_of(request)
-            system, user = _text_of(messages, "system"), _text_of(messages, "human")
-            value = scene_answer(schema, system, user, dice.child("scene"))
+            name = _schema_name(request, kwargs)
+            value = answer_from_evidence(name, schema, messages, dice.child("evidence"))
+            if value is None:
+                system, user = _text_of(messages, "system"), _text_of(messages, "human")
+                value = scene_answer(schema, system, user, dice.child("scene"))
             if value is None:
                 value = fill_schema(schema, writer, dice.child("value"))
             if request.kind is OutputKind.TOOL_CALL:
@@ -183,6 +189,20 @@ def _text_of(messages: Sequence[BaseMessage], kind: str) -> str:
 
 def _schema_of(request: OutputRequest) -> dict[str, Any]:
     return request.schema if request.schema is not None else _FREE_FORM
+
+
+def _schema_name(request: OutputRequest, kwargs: dict[str, Any]) -> str | None:
+    """The name a structured call gives its schema: the tool's, the json_schema's, or the
+    schema's title."""
+    if request.tool is not None:
+        return request.tool.name
+    response_format = kwargs.get("response_format")
+    if isinstance(response_format, dict):
+        spec = response_format.get("json_schema")
+        if isinstance(spec, dict) and isinstance(spec.get("name"), str):
+            return str(spec["name"])
+    title = (request.schema or {}).get("title")
+    return title if isinstance(title, str) else None
 
 
 def _prompt_key(messages: Sequence[BaseMessage], kwargs: dict[str, Any]) -> str:

@@ -3,17 +3,27 @@ May import the kernel, state, scenario and below: no langgraph, no model.
 
 The span between the scenario's start (the origin) and ``portal.endpoint_time`` is cut into
 ``timeline.steps + 1`` evenly spaced slots (``slot_times``). The last slot holds the known
-endpoint; every other slot is filled by one search step: one proposal of N candidate events
-(``open_round`` gives its context, ``add_round`` records it), a forward mini simulation from
-each candidate toward the next established event (``trial_requests``), one judge call scoring
-all candidates on plausibility, precedent, necessity, capability and forward coherence
-(``judge_round`` stores the weighted totals), and ``decide`` / ``apply_decision``:
+endpoint; every other slot is filled by one search step: one proposal of N distinct candidate
+events (``open_round`` gives its context, ``distinct_drafts`` drops near-duplicates and
+instruction echoes, ``add_round`` records it), a forward trial from each candidate toward the
+next established event (``trial_requests``: the candidate's people with what they know there,
+``knowledge_before``, carried to the target's facts, ``target_facts``) returning a typed
+``ForwardTrial`` (verdict reached / partly / missed, facts explained and contradicted, each
+person's knowledge and state on arrival), one judge call scoring all candidates on
+plausibility, precedent, necessity, capability and forward coherence (``judge_round`` stores
+the weighted totals beside each trial's evidence), and ``decide`` / ``apply_decision``:
 
-- accept the best candidate reaching ``coherence_threshold``;
-- otherwise re-propose the slot once with the judge's feedback, excluding the failed candidates;
+- accept the best passing candidate: its trial reached or partly reached the target without
+  contradicting it and its total reaches ``coherence_threshold``; candidates rank by verdict
+  before total, and one whose trial contradicts the fixed endpoint is disqualified;
+- otherwise re-propose the slot once with the judge's feedback and the trials' verdicts,
+  excluding the failed candidates (or, when every trial contradicted the later link, step
+  back at once);
 - otherwise, while ``max_backtracks`` allows, step back to the link the slot was anchored to,
   drop its choice and take its next-best passing candidate (or re-propose there);
-- otherwise keep the best candidate and record a warning.
+- otherwise keep the best-ranked candidate and record a warning.
+
+Each decision is traced (``DecisionTrace``) with the evidence that drove it.
 
 Strategies (``resolve_strategy``, ``next_slot``, ``slot_order``):
 
@@ -28,10 +38,13 @@ Strategies (``resolve_strategy``, ``next_slot``, ``slot_order``):
 Pivots (``detect_pivots``): a step whose top two totals lie within ``PIVOT_MARGIN``, or whose
 totals spread by ``PIVOT_SPREAD`` or more. When every slot is filled, ``chain_timepoints`` turns
 the chain into timepoints linked by ``causal_parent`` from the origin forward, and
-``witnessed_exposures`` gives each entity present a ``witnessed`` exposure of its event.
+``witnessed_exposures`` gives each entity present a ``witnessed`` exposure of its event and
+``trial_exposures`` what the accepted trial predicted each person would know on arrival.
+``slot_reports`` tells the search per slot (candidates, trial outcomes, why the winner won).
 Everything here takes plain values and returns plain values.
 """
 
+from daedalus.portal._carry import TRIAL_SOURCE, trial_exposures, trial_knowledge_drift
 from daedalus.portal._chain import (
     backward_chain,
     cast_of,
@@ -43,13 +56,21 @@ from daedalus.portal._chain import (
     with_chain,
     witnessed_exposures,
 )
+from daedalus.portal._distinct import (
+    ECHO_WORDS,
+    NEAR_DUPLICATE,
+    distinct_drafts,
+    instruction_overlap,
+    normalised,
+)
 from daedalus.portal._records import (
     CRITERIA,
     ENDPOINT_ID,
     Backtrack,
     CandidateScore,
     CriterionScores,
-    ForwardTrial,
+    DecisionKind,
+    DecisionTrace,
     LinkRef,
     PendingRound,
     Pivot,
@@ -60,8 +81,8 @@ from daedalus.portal._records import (
     ProposalRound,
     RoundReason,
     Side,
-    TrialRequest,
 )
+from daedalus.portal._report import CandidateReport, SlotReport, slot_reports
 from daedalus.portal._rules import (
     ADAPTIVE_MIN_ENTITIES,
     ADAPTIVE_MIN_STEPS,
@@ -79,7 +100,6 @@ from daedalus.portal._rules import (
 )
 from daedalus.portal._search import (
     Decision,
-    DecisionKind,
     add_round,
     apply_decision,
     candidate_ids,
@@ -88,21 +108,50 @@ from daedalus.portal._search import (
     judge_round,
     open_round,
 )
+from daedalus.portal._trial import (
+    JUDGE_SCHEMA,
+    KNOW_CHARS,
+    KNOWS_PER_PERSON,
+    TRIAL_SCHEMA,
+    EntityForecast,
+    ForwardTrial,
+    JudgeEntry,
+    JudgeSheet,
+    TrialRequest,
+    TrialSheet,
+    TrialVerdict,
+    fact_labels,
+    knowledge_before,
+    most_relevant,
+    target_facts,
+)
 
 __all__ = [
     "ADAPTIVE_MIN_ENTITIES",
     "ADAPTIVE_MIN_STEPS",
     "ADAPTIVE_SWITCH_AFTER",
     "CRITERIA",
+    "ECHO_WORDS",
     "ENDPOINT_ID",
+    "JUDGE_SCHEMA",
+    "KNOWS_PER_PERSON",
+    "KNOW_CHARS",
+    "NEAR_DUPLICATE",
     "PIVOT_MARGIN",
     "PIVOT_SPREAD",
+    "TRIAL_SCHEMA",
+    "TRIAL_SOURCE",
     "Backtrack",
+    "CandidateReport",
     "CandidateScore",
     "CriterionScores",
     "Decision",
     "DecisionKind",
+    "DecisionTrace",
+    "EntityForecast",
     "ForwardTrial",
+    "JudgeEntry",
+    "JudgeSheet",
     "LinkRef",
     "PendingRound",
     "Pivot",
@@ -113,7 +162,10 @@ __all__ = [
     "ProposalRound",
     "RoundReason",
     "Side",
+    "SlotReport",
     "TrialRequest",
+    "TrialSheet",
+    "TrialVerdict",
     "add_round",
     "apply_decision",
     "backward_chain",
@@ -122,20 +174,31 @@ __all__ = [
     "chain_timepoints",
     "decide",
     "detect_pivots",
+    "distinct_drafts",
+    "fact_labels",
+    "instruction_overlap",
     "judge_feedback",
     "judge_round",
+    "knowledge_before",
+    "most_relevant",
     "new_candidates",
     "next_slot",
     "normalise_weights",
+    "normalised",
     "open_round",
     "portal_timepoint_id",
     "resolve_strategy",
     "side_of",
     "slot_order",
+    "slot_reports",
     "slot_times",
     "start_record",
+    "target_facts",
+    "trial_exposures",
+    "trial_knowledge_drift",
     "trial_requests",
     "weighted_total",
     "with_chain",
     "witnessed_exposures",
 ]
+

@@ -8,12 +8,12 @@ from collections.abc import Mapping, Sequence
 from daedalus.domain import Entity, ExposureEvent, ExposureKind, Timepoint
 from daedalus.errors import ConfigError
 from daedalus.portal._records import (
+    ENDPOINT_ID,
     PendingRound,
     PortalCandidate,
     PortalRecord,
     ProposalRound,
     RoundReason,
-    TrialRequest,
 )
 from daedalus.portal._rules import (
     normalise_weights,
@@ -22,6 +22,13 @@ from daedalus.portal._rules import (
 )
 from daedalus.portal._search import (
     candidate_ids,
+)
+from daedalus.portal._trial import (
+    TrialRequest,
+    TrialSheet,
+    fact_labels,
+    most_relevant,
+    target_facts,
 )
 from daedalus.scenario import PortalSection, Scenario
 
@@ -145,23 +152,55 @@ def new_candidates(
 
 
 def trial_requests(
-    record: PortalRecord, cast: Mapping[str, str], setting: str
+    record: PortalRecord,
+    cast: Mapping[str, str],
+    setting: str,
+    knows: Mapping[str, Sequence[str]],
+    mood: Mapping[str, tuple[float, float, float]] | None = None,
 ) -> tuple[TrialRequest, ...]:
-    """One forward-simulation request per candidate of the latest round, aimed at its target.
+    """One forward trial request per candidate of the latest round, aimed at its target.
 
-    ``cast`` maps entity ids to how prompts name them; each request carries only the entities
-    its candidate involves.
+    ``cast`` maps entity ids to how prompts name them, ``knows`` what each entity knows at the
+    slot (causally filtered, see ``knowledge_before``; each sheet shows the items most relevant
+    to its event and target, ``most_relevant``) and ``mood`` its (valence, arousal, fatigue);
+    each request carries only the entities its candidate involves. On the early end
+    of the chain, what the accepted antecedent's trial predicted each person would know here
+    is carried in as well.
     """
     latest = record.latest
-    return tuple(
-        TrialRequest(
-            round_id=latest.id,
-            candidate=candidate,
-            time=latest.time,
-            target=latest.target,
-            beats=record.forward_steps,
-            cast={e: cast.get(e, e) for e in candidate.entities},
-            setting=setting,
+    carried: dict[str, list[str]] = {}
+    if latest.antecedent is not None:
+        before = record.chosen_trial(latest.antecedent.slot)
+        for forecast in before.forecasts if before is not None else ():
+            carried.setdefault(forecast.entity, []).extend(forecast.knows)
+    facts = fact_labels(target_facts(latest.target.description))
+    requests = []
+    for candidate in latest.candidates:
+        people = candidate.entities
+        sheet = TrialSheet(
+            event=candidate.description,
+            rationale=candidate.rationale,
+            cast={e: cast.get(e, e) for e in people},
+            knows={
+                e: most_relevant(
+                    list(dict.fromkeys([*knows.get(e, ()), *carried.get(e, ())])),
+                    f"{candidate.description} {latest.target.description}",
+                )
+                for e in people
+            },
+            mood={e: (mood or {})[e] for e in people if e in (mood or {})},
+            facts=facts,
+            endpoint=latest.target.id == ENDPOINT_ID,
         )
-        for candidate in latest.candidates
-    )
+        requests.append(
+            TrialRequest(
+                round_id=latest.id,
+                candidate_id=candidate.id,
+                time=latest.time,
+                target_time=latest.target.time,
+                beats=record.forward_steps,
+                sheet=sheet,
+                setting=setting,
+            )
+        )
+    return tuple(requests)

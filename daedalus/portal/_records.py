@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from daedalus.domain import Timepoint, Unit
 from daedalus.errors import ConfigError
 from daedalus.kernel.temporal._report import ConsistencyReport
+from daedalus.portal._trial import ForwardTrial, TrialVerdict
 from daedalus.scenario import PortalStrategy
 from daedalus.state import SimState, merge_map
 
@@ -24,7 +25,8 @@ __all__ = [
     "Backtrack",
     "CandidateScore",
     "CriterionScores",
-    "ForwardTrial",
+    "DecisionKind",
+    "DecisionTrace",
     "LinkRef",
     "PendingRound",
     "Pivot",
@@ -35,7 +37,6 @@ __all__ = [
     "ProposalRound",
     "RoundReason",
     "Side",
-    "TrialRequest",
 ]
 
 CRITERIA: tuple[str, ...] = ("plausibility", "precedent", "necessity", "capability", "coherence")
@@ -94,35 +95,24 @@ class PortalCandidate(_Record):
     rationale: str = ""
 
 
-class ForwardTrial(_Record):
-    """What a forward mini simulation from a candidate produced: beats and where they led."""
-
-    candidate_id: str
-    beats: tuple[str, ...]
-    outcome: str
-    reaches_target: bool
-
-
-class TrialRequest(_Record):
-    """What one forward mini simulation needs: the candidate, its time, the target to aim at,
-    how many beats to narrate, who is involved (id -> how to name them) and the setting."""
-
-    round_id: str
-    candidate: PortalCandidate
-    time: datetime
-    target: LinkRef
-    beats: int = Field(ge=1)
-    cast: dict[str, str]
-    setting: str = ""
-
-
 class CandidateScore(_Record):
-    """A judged candidate: per-criterion scores, the weighted total and the judge's critique."""
+    """A judged candidate: per-criterion scores, the weighted total, the judge's critique, and
+    its trial's evidence: the verdict, how many target facts it contradicted, and whether it
+    contradicted the fixed endpoint (``disqualified``)."""
 
     candidate_id: str
     scores: CriterionScores
     total: Unit
     critique: str = ""
+    verdict: TrialVerdict
+    contradictions: int = Field(default=0, ge=0)
+    disqualified: bool = False
+
+    @property
+    def rank(self) -> tuple[int, int, float]:
+        """How evidence orders candidates: not disqualified first, then by verdict (reached,
+        partly, missed), then by total."""
+        return (int(not self.disqualified), self.verdict.rank, self.total)
 
 
 class ProposalRound(_Record):
@@ -216,6 +206,24 @@ class Pivot(_Record):
     why: str
 
 
+class DecisionKind(StrEnum):
+    ACCEPT = "accept"
+    REPROPOSE = "repropose"
+    BACKTRACK = "backtrack"
+    GIVE_UP = "give_up"
+
+
+class DecisionTrace(_Record):
+    """One decision of the search and the evidence that drove it (for reports)."""
+
+    round_id: str
+    slot: int
+    kind: DecisionKind
+    candidate_id: str | None = None
+    to_slot: int | None = None
+    evidence: str
+
+
 class PendingRound(_Record):
     """The next proposal the search wants."""
 
@@ -247,6 +255,7 @@ class PortalRecord(_Record):
     backtracks: tuple[Backtrack, ...] = ()
     pivots: tuple[Pivot, ...] = ()
     warnings: tuple[str, ...] = ()
+    decisions: tuple[DecisionTrace, ...] = ()
     pending: PendingRound | None = None
     chain: tuple[str, ...] = ()
     timeline: tuple[Timepoint, ...] = ()
@@ -293,6 +302,14 @@ class PortalRecord(_Record):
             return None
         chosen = step.holding(step.chosen).candidate(step.chosen)
         return LinkRef(slot=slot, id=chosen.id, description=chosen.description, time=step.time)
+
+    def chosen_trial(self, slot: int) -> ForwardTrial | None:
+        """The trial of the candidate chosen for ``slot`` (None while the slot is open)."""
+        step = self.step(slot)
+        if step.chosen is None:
+            return None
+        trials = step.holding(step.chosen).trials
+        return next((t for t in trials if t.candidate_id == step.chosen), None)
 
     def chosen_candidate(self, slot: int) -> PortalCandidate | None:
         step = self.step(slot)

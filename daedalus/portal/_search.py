@@ -1,27 +1,41 @@
 """The PORTAL step decision (M17): open a round, score it, accept, re-propose or backtrack.
 
+Code combines the judge's totals with each candidate's trial evidence by one rule:
+
+- a candidate whose trial contradicts a fact of the fixed endpoint is disqualified: it is
+  never accepted, and kept on giving up only when every candidate is disqualified;
+- a candidate passes when its trial reached or partly reached the target without
+  contradicting any of its facts and its total reaches the coherence threshold; a missed
+  trial never passes;
+- candidates rank by (not disqualified, verdict reached > partly > missed, total), so a
+  missed target never wins against a reached one unless every candidate missed.
+
 A slot is accepted as soon as a candidate in its current context (the adjacent established
-links) reaches the coherence threshold. Otherwise the slot is re-proposed once with the judge's
-feedback; if that fails too and the backtrack budget allows, the search steps back to the link
-this slot was anchored to, drops its choice and takes its next-best passing candidate (or
-re-proposes there); when nothing is left, the best candidate is kept with a warning.
+links) passes; the best passing one wins. Otherwise the evidence decides the next move: when
+every trial contradicted the later chain link the slot leads to, the search steps back to that
+link at once; else the slot is re-proposed once with the judge's feedback and the trials'
+verdicts, and if that fails too and the backtrack budget allows, the search steps back to the
+link this slot was anchored to, drops its choice and takes its next-best passing candidate (or
+re-proposes there); when nothing is left, the best-ranked candidate is kept with a warning.
+Every decision is traced in the record with the evidence that drove it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from enum import StrEnum
 from statistics import fmean
 
 from pydantic import BaseModel, ConfigDict
 
 from daedalus.errors import ConfigError
+from daedalus.portal._ranking import best_candidate, describe, verdict_tally, why_won
 from daedalus.portal._records import (
     ENDPOINT_ID,
     Backtrack,
     CandidateScore,
     CriterionScores,
-    ForwardTrial,
+    DecisionKind,
+    DecisionTrace,
     LinkRef,
     PendingRound,
     PortalRecord,
@@ -36,6 +50,7 @@ from daedalus.portal._rules import (
     side_of,
     weighted_total,
 )
+from daedalus.portal._trial import ForwardTrial
 from daedalus.scenario import PortalStrategy
 
 __all__ = [
@@ -51,13 +66,6 @@ __all__ = [
 ]
 
 _CRITIQUE_CHARS = 200
-
-
-class DecisionKind(StrEnum):
-    ACCEPT = "accept"
-    REPROPOSE = "repropose"
-    BACKTRACK = "backtrack"
-    GIVE_UP = "give_up"
 
 
 class Decision(BaseModel):
@@ -76,6 +84,7 @@ class Decision(BaseModel):
     to_slot: int | None = None
     feedback: str = ""
     excluded: tuple[str, ...] = ()
+    evidence: str = ""
 
 
 def open_round(record: PortalRecord) -> ProposalRound:
@@ -148,12 +157,16 @@ def judge_round(
     missing = [i for i in ids if i not in trials or i not in judged]
     if missing:
         raise ConfigError(f"round {round_id!r} lacks trials or judgements for {missing}")
+    endpoint = latest.target.id == ENDPOINT_ID
     scores = tuple(
         CandidateScore(
             candidate_id=i,
             scores=judged[i][0],
             total=weighted_total(judged[i][0], record.weights),
             critique=judged[i][1],
+            verdict=trials[i].verdict,
+            contradictions=len(trials[i].contradicts),
+            disqualified=endpoint and bool(trials[i].contradicts),
         )
         for i in ids
     )
@@ -178,24 +191,23 @@ def _pool(record: PortalRecord, slot: int, context: Context) -> list[CandidateSc
     ]
 
 
-def _best(pool: Sequence[CandidateScore], threshold: float | None = None) -> CandidateScore | None:
-    # Ties go to the earlier proposal, so the outcome never depends on sort stability.
-    eligible = [
-        (score.total, -position, score)
-        for position, score in enumerate(pool)
-        if threshold is None or score.total >= threshold
-    ]
-    return max(eligible, key=lambda item: (item[0], item[1]))[2] if eligible else None
-
-
 def judge_feedback(proposal: ProposalRound, threshold: float) -> str:
-    """Why a round failed, one line per candidate: its event, its total, the judge's critique."""
+    """Why a round failed, one line per candidate: its event, its total, its trial's verdict
+    and contradicted facts, the judge's critique."""
     by_id = {c.id: c for c in proposal.candidates}
+    trials = {t.candidate_id: t for t in proposal.trials}
     rows = []
     for scored in proposal.scores:
         event = by_id[scored.candidate_id].description
         critique = scored.critique[:_CRITIQUE_CHARS] or "no critique"
-        rows.append(f"- {event} (total {scored.total:.2f} < {threshold:.2f}): {critique}")
+        trial = trials.get(scored.candidate_id)
+        against = ""
+        if trial is not None and trial.contradicts:
+            against = "; contradicts: " + "; ".join(trial.contradicts)
+        rows.append(
+            f"- {event} (total {scored.total:.2f} < {threshold:.2f}; trial "
+            f"{scored.verdict.value}{against}): {critique}"
+        )
     return "\n".join(rows)
 
 
@@ -212,6 +224,14 @@ def _revisit(record: PortalRecord, proposal: ProposalRound) -> int | None:
     return None
 
 
+def _contradicts_later(proposal: ProposalRound) -> bool:
+    """Every trial of ``proposal`` contradicted the chain link it leads to (not the endpoint)."""
+    later = proposal.consequent
+    if later is None or later.id == ENDPOINT_ID or not proposal.trials:
+        return False
+    return all(trial.contradicts for trial in proposal.trials)
+
+
 def decide(record: PortalRecord) -> Decision:
     """The next move after the latest round was judged (see the module docstring)."""
     latest = record.latest
@@ -219,19 +239,30 @@ def decide(record: PortalRecord) -> Decision:
         raise ConfigError(f"round {latest.id!r} has not been judged yet")
     slot = latest.slot
     pool = _pool(record, slot, latest.context)
-    passing = _best(pool, record.threshold)
+    passing = best_candidate(pool, record.threshold)
     if passing is not None:
-        return Decision(kind=DecisionKind.ACCEPT, slot=slot, candidate_id=passing.candidate_id)
+        return Decision(
+            kind=DecisionKind.ACCEPT,
+            slot=slot,
+            candidate_id=passing.candidate_id,
+            evidence=why_won(record, slot, passing, pool),
+        )
     failed = tuple(score.candidate_id for score in pool)
+    tally = verdict_tally(pool, record.threshold)
+    revisit = _revisit(record, latest)
+    can_backtrack = revisit is not None and len(record.backtracks) < record.max_backtracks
+    if can_backtrack and revisit is not None and _contradicts_later(latest):
+        why = f"{tally}; every trial contradicted slot {revisit}'s event"
+        return _backtrack(record, slot, revisit, pool, why)
     if latest.reason is not RoundReason.FEEDBACK:
         feedback = judge_feedback(latest, record.threshold)
         return Decision(
-            kind=DecisionKind.REPROPOSE, slot=slot, feedback=feedback, excluded=failed
+            kind=DecisionKind.REPROPOSE, slot=slot, feedback=feedback, excluded=failed,
+            evidence=tally,
         )
-    revisit = _revisit(record, latest)
-    if revisit is not None and len(record.backtracks) < record.max_backtracks:
-        return _backtrack(record, slot, revisit, pool)
-    best = _best(pool)
+    if can_backtrack and revisit is not None:
+        return _backtrack(record, slot, revisit, pool, f"{tally}; re-proposal failed too")
+    best = best_candidate(pool)
     if best is None:
         raise ConfigError(f"slot {slot} has no scored candidate left to keep")
     why = (
@@ -240,19 +271,23 @@ def decide(record: PortalRecord) -> Decision:
         else f"the backtrack budget ({record.max_backtracks}) is spent"
     )
     return Decision(
-        kind=DecisionKind.GIVE_UP, slot=slot, candidate_id=best.candidate_id, feedback=why
+        kind=DecisionKind.GIVE_UP,
+        slot=slot,
+        candidate_id=best.candidate_id,
+        feedback=why,
+        evidence=f"{tally}; {why}; kept the best-ranked: {why_won(record, slot, best, pool)}",
     )
 
 
 def _backtrack(
-    record: PortalRecord, slot: int, revisit: int, pool: Sequence[CandidateScore]
+    record: PortalRecord, slot: int, revisit: int, pool: Sequence[CandidateScore], why: str
 ) -> Decision:
     step = record.step(revisit)
     if step.chosen is None:
         raise ConfigError(f"slot {revisit} has no choice to step back from")
     context = step.holding(step.chosen).context
     others = [s for s in _pool(record, revisit, context) if s.candidate_id != step.chosen]
-    replacement = _best(others, record.threshold)
+    replacement = best_candidate(others, record.threshold)
     best_here = max(score.total for score in pool)
     dropped = step.holding(step.chosen).candidate(step.chosen)
     feedback = (
@@ -268,12 +303,25 @@ def _backtrack(
         candidate_id=replacement.candidate_id if replacement else None,
         feedback=feedback,
         excluded=excluded,
+        evidence=why
+        if replacement is None
+        else f"{why}; next-best here: {describe(record, revisit, replacement)}",
     )
 
 
 def apply_decision(record: PortalRecord, decision: Decision) -> PortalRecord:
     """``record`` after ``decision``: a slot filled (with pivots, and a warning when given up),
-    a re-proposal pending, or a backtrack recorded; then the next slot is made pending."""
+    a re-proposal pending, or a backtrack recorded; then the next slot is made pending. The
+    decision and its evidence are traced in ``decisions``."""
+    trace = DecisionTrace(
+        round_id=record.latest.id,
+        slot=decision.slot,
+        kind=decision.kind,
+        candidate_id=decision.candidate_id,
+        to_slot=decision.to_slot,
+        evidence=decision.evidence,
+    )
+    record = record.model_copy(update={"decisions": (*record.decisions, trace)})
     if decision.kind is DecisionKind.REPROPOSE:
         pending = PendingRound(
             slot=decision.slot,

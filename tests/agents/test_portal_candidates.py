@@ -7,6 +7,7 @@ from daedalus.agents.portal_candidates import (
     ACTION,
     NODE,
     candidates_schema,
+    instruction_text,
     portal_candidates,
 )
 from daedalus.context import RunContext
@@ -16,9 +17,12 @@ from daedalus.portal import (
     ForwardTrial,
     RoundReason,
     Side,
+    TrialVerdict,
     apply_decision,
     decide,
+    instruction_overlap,
     judge_round,
+    normalised,
     start_record,
 )
 from daedalus.scenario import Scenario
@@ -118,7 +122,7 @@ def test_re_proposal_prompt_carries_the_judges_feedback(scripted_router):
     state = state_for(scenario)
     record = run(portal_candidates, state, router)["portal"]
     ids = [c.id for c in record.latest.candidates]
-    trials = {i: ForwardTrial(candidate_id=i, beats=("b",), outcome="drifts", reaches_target=False) for i in ids}
+    trials = {i: ForwardTrial(candidate_id=i, verdict=TrialVerdict.MISSED, beats=("b",), outcome="drifts") for i in ids}
     low = Scores(plausibility=0.2, precedent=0.2, necessity=0.2, capability=0.2, coherence=0.1)
     judged = {i: (low, f"too weak a cause ({i})") for i in ids}
     record = judge_round(record, record.latest.id, trials, judged)
@@ -144,7 +148,7 @@ def test_early_end_prompt_names_what_came_before_and_the_far_target(scripted_rou
     for _ in range(3):
         record = run(portal_candidates, {**state, "portal": record}, router)["portal"]
         ids = [c.id for c in record.latest.candidates]
-        trials = {i: ForwardTrial(candidate_id=i, beats=("b",), outcome="o", reaches_target=True) for i in ids}
+        trials = {i: ForwardTrial(candidate_id=i, verdict=TrialVerdict.REACHED, beats=("b",), outcome="o") for i in ids}
         record = judge_round(record, record.latest.id, trials, {i: (good, "fine") for i in ids})
         record = apply_decision(record, decide(record))
     _, origin, third = model.prompts_for("portal_candidates")
@@ -159,5 +163,43 @@ def test_offline_model_proposes_valid_candidates(offline_router):
     scenario = portal_scenario(candidates=4)
     record = run(portal_candidates, state_for(scenario), offline_router)["portal"]
     proposal = record.latest
-    assert len(proposal.candidates) == 4
+    assert 1 <= len(proposal.candidates) <= 4
     assert all(set(c.entities) <= {"ada", "bo"} and c.description for c in proposal.candidates)
+    texts = [normalised(c.description) for c in proposal.candidates]
+    assert len(set(texts)) == len(texts)
+    instructions = instruction_text(4)
+    assert not any(instruction_overlap(c.description, instructions) for c in proposal.candidates)
+    assert not any(instruction_overlap(c.rationale, instructions) for c in proposal.candidates)
+
+
+def test_near_duplicates_and_instruction_echoes_are_re_asked_once(scripted_router):
+    scenario = portal_scenario(candidates=3)
+    first = drafts("A valve test is skipped.", "A valve test is  SKIPPED!",
+                   "Propose exactly 3 candidate events for this moment.")
+    second = drafts("A vendor ships bad seals.", "A valve test is skipped again.")
+    model = ScriptedModel({"portal_candidates": [first, second]})
+    out = run(portal_candidates, state_for(scenario), scripted_router(model))
+    assert len(model.calls_for("portal_candidates")) == 2
+    retry = model.prompts_for("portal_candidates")[1]
+    assert "Propose exactly 2 candidate" in retry and "already taken:\n- A valve test is skipped." in retry
+    kept = [c.description for c in out["portal"].latest.candidates]
+    assert kept == ["A valve test is skipped.", "A vendor ships bad seals."]
+    assert [c.id for c in out["portal"].latest.candidates] == ["s002-r0-c0", "s002-r0-c1"]
+
+
+def test_the_proposal_shows_what_each_person_knows_at_that_moment(scripted_router):
+    from daedalus.domain import ExposureEvent, ExposureKind
+
+    scenario = portal_scenario()
+    state = state_for(scenario)
+    state["exposures"] = [
+        ExposureEvent(id="k0", entity_id="bo", kind=ExposureKind.INITIAL, source="scenario",
+                      information="The seal bench test leaked twice"),
+        ExposureEvent(id="k1", entity_id="bo", kind=ExposureKind.WITNESSED, source="portal",
+                      information="A later briefing", timepoint_id="portal-002"),
+    ]
+    model = ScriptedModel({"portal_candidates": [drafts("A valve test is skipped.", "A vendor ships bad seals.", "Training is cut short.")]})
+    run(portal_candidates, state, scripted_router(model))
+    prompt = model.prompts_for("portal_candidates")[0]
+    assert "(id bo); knows: The seal bench test leaked twice." in prompt
+    assert "A later briefing" not in prompt

@@ -1,4 +1,5 @@
 import asyncio
+import json
 
 import pytest
 from langgraph.runtime import Runtime
@@ -8,14 +9,21 @@ from daedalus.context import RunContext
 from daedalus.errors import ConfigError
 from daedalus.llm.actions import ActionType
 from daedalus.portal import (
+    DecisionKind,
+    EntityForecast,
     ForwardTrial,
+    TrialVerdict,
     add_round,
+    decide,
     new_candidates,
     open_round,
     start_record,
 )
 from daedalus.scenario import Scenario
 from daedalus.testing import ScriptedModel
+
+KNOWN = {"0": "Bo ran the seal test rig last spring", "1": "Ada set the burn week herself",
+         "2": "Storm forecasts reach the launch team"}
 
 
 def judged_state(weights=None):
@@ -52,9 +60,11 @@ def judged_state(weights=None):
     trials = {
         c.id: ForwardTrial(
             candidate_id=c.id,
+            verdict=TrialVerdict.REACHED if c.id.endswith("c0") else TrialVerdict.MISSED,
+            explains=("The probe goes silent during its orbital burn",) if c.id.endswith("c0") else (),
             beats=(f"beat after {c.id}",),
             outcome=f"outcome of {c.id}",
-            reaches_target=c.id.endswith("c0"),
+            forecasts=(EntityForecast(entity=c.entities[0], knows=(c.description, KNOWN[c.id[-1]])),),
         )
         for c in record.latest.candidates
     }
@@ -92,10 +102,16 @@ def test_scripted_judgements_become_weighted_scores(scripted_router):
         "outcome of s002-r0-c0", "outcome of s002-r0-c1", "outcome of s002-r0-c2",
     ]
     assert out["mechanisms"] == {"M17": 1}
+    assert [s.verdict for s in proposal.scores] == [TrialVerdict.REACHED, TrialVerdict.MISSED,
+                                                     TrialVerdict.MISSED]
     prompt = model.prompts_for("portal_judge")[0]
-    assert "c1: Bo signs off a seal test he did not watch." in prompt
-    assert "outcome of s002-r0-c1 (reaches the target: no)" in prompt
-    assert "beat after s002-r0-c2" in prompt and "c3: A solar storm delays launch." in prompt
+    sheet = json.loads(prompt[prompt.index("{"):])
+    assert sheet["facts"] == {"f1": "The probe goes silent during its orbital burn"}
+    assert sheet["candidates"]["c1"]["event"] == "Bo signs off a seal test he did not watch."
+    assert sheet["candidates"]["c2"]["verdict"] == "missed"
+    assert sheet["candidates"]["c2"]["outcome"] == "outcome of s002-r0-c1"
+    # the event itself is not repeated as knowledge on arrival
+    assert sheet["candidates"]["c3"]["knows"] == {"Ada Ruiz": [KNOWN["2"]]}
 
 
 def test_a_missing_judgement_is_re_asked_not_defaulted(scripted_router):
@@ -129,3 +145,69 @@ def test_offline_judge_scores_every_candidate(offline_router):
     out = run(judged_state(), offline_router)
     scores = out["portal"].latest.scores
     assert len(scores) == 3 and all(0.0 <= s.total <= 1.0 for s in scores)
+
+
+def with_verdicts(state, verdicts):
+    """``state`` whose trials carry ``verdicts`` (one per candidate, in order)."""
+    fact = "The probe goes silent during its orbital burn"
+    trials = {}
+    for (cid, trial), verdict in zip(state["portal_trials"].items(), verdicts, strict=True):
+        explains = (fact,) if verdict is TrialVerdict.REACHED else ()
+        trials[cid] = trial.model_copy(update={"verdict": verdict, "explains": explains})
+    return {**state, "portal_trials": trials}
+
+
+def ranked(out):
+    scores = out["portal"].latest.scores
+    return [s.candidate_id for s in sorted(scores, key=lambda s: s.rank, reverse=True)]
+
+
+def test_offline_judge_scores_follow_the_evidence_not_the_seed():
+    from daedalus.llm.router import Router
+
+    reached, missed = TrialVerdict.REACHED, TrialVerdict.MISSED
+    first = with_verdicts(judged_state(), [reached, missed, missed])
+    totals = [
+        [s.total for s in run(first, Router.offline(seed=seed))["portal"].latest.scores]
+        for seed in (0, 5)
+    ]
+    assert totals[0] == totals[1]
+    assert totals[0][0] > max(totals[0][1:])
+    # the same candidates with the evidence swapped swap places
+    swapped = with_verdicts(judged_state(), [missed, reached, missed])
+    again = [s.total for s in run(swapped, Router.offline(seed=0))["portal"].latest.scores]
+    assert again[1] > max(again[0], again[2])
+
+
+def test_offline_judge_critique_names_the_evidence(offline_router):
+    out = run(with_verdicts(judged_state(), [TrialVerdict.REACHED, TrialVerdict.MISSED,
+                                             TrialVerdict.MISSED]), offline_router)
+    critiques = [s.critique for s in out["portal"].latest.scores]
+    assert "reaches the target" in critiques[0]
+    assert critiques[1] == "Its trial explains none of the target's facts."
+
+
+def test_a_reaching_trial_outranks_a_missing_one_offline(offline_router):
+    state = with_verdicts(judged_state(), [TrialVerdict.MISSED, TrialVerdict.REACHED,
+                                           TrialVerdict.MISSED])
+    out = run(state, offline_router)
+    assert ranked(out)[0] == "s002-r0-c1"
+    decision = decide(out["portal"])
+    assert decision.kind is DecisionKind.ACCEPT and decision.candidate_id == "s002-r0-c1"
+
+
+def test_a_reaching_trial_outranks_a_missing_one_the_judge_prefers(scripted_router):
+    # The judge scores the missing candidate highest; the trial evidence still decides.
+    state = with_verdicts(judged_state(), [TrialVerdict.MISSED, TrialVerdict.REACHED,
+                                           TrialVerdict.MISSED])
+    answer = {
+        "c1": verdict(0.95, 0.95, 0.95, 0.95, 0.95, "judge's favourite"),
+        "c2": verdict(0.75, 0.75, 0.75, 0.75, 0.75, "reaches the target"),
+        "c3": verdict(0.5, 0.5, 0.5, 0.5, 0.5),
+    }
+    out = run(state, scripted_router(ScriptedModel({"portal_judge": [answer]})))
+    assert ranked(out)[0] == "s002-r0-c1"
+    decision = decide(out["portal"])
+    assert decision.kind is DecisionKind.ACCEPT and decision.candidate_id == "s002-r0-c1"
+    assert "won: s002-r0-c1 reached" in decision.evidence
+    assert "runner-up s002-r0-c0 missed" in decision.evidence

@@ -29,6 +29,7 @@ from daedalus.llm.offline import OfflineChatModel
 
 TARGETED = {
     "portal_workload": {"calls", "prompt_tokens", "wall_over_latency"},
+    "portal_search": {"median_calls", "median_prompt_tokens", "rounds_per_slot"},
     "overhead": {"framework_ms_per_call", "checkpoint_mb_per_run"},
     "fidelity_economics": {
         "run_prompt_token_reduction", "top_decile_speakers_kept",
@@ -43,6 +44,7 @@ TARGETED = {
 """Per benchmark, the figures that carry the issue's targets."""
 
 CONTEXT = {
+    "portal_search": {"moves_per_slot", "mean_total_reached", "mean_total_missed"},
     "portal_workload": {
         "completion_tokens", "wall_seconds", "latency_sum_seconds", "critical_path_graph",
         "critical_path_measured",

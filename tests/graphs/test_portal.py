@@ -1,15 +1,19 @@
 import asyncio
+import itertools
+import json
 import re
 
 import pytest
+from pydantic import PrivateAttr
 
 from daedalus.context import RunContext
 from daedalus.errors import ConfigError
 from daedalus.graphs.portal import build_portal_graph, portal_recursion_limit
 from daedalus.kernel.temporal import check_portal
+from daedalus.llm._request import call_labels
 from daedalus.llm.offline import OfflineChatModel
 from daedalus.llm.router import Router
-from daedalus.portal import RoundReason, Side
+from daedalus.portal import DecisionKind, RoundReason, Side, TrialVerdict
 from daedalus.provenance import Provenance
 from daedalus.scenario import Scenario
 from daedalus.testing import ScriptedModel
@@ -43,8 +47,18 @@ def portal_scenario(steps=3, candidates=3, strategy="reverse_chronological", **p
     )
 
 
+ACTS = ("the team cuts a valve test", "managers freeze the budget", "a vendor ships bad seals",
+        "the crew skips a drill", "engineers rewire the bus", "auditors lose a report",
+        "payroll delays overtime", "the simulator crashes twice", "a director resigns early",
+        "contractors swap suppliers", "inspectors miss a crack", "planners shorten the margin",
+        "doctors clear a tired pilot", "legal rewrites the waiver", "the press leaks a memo")
+PROPOSALS = itertools.count()
+
+
 def propose(messages, kwargs):
-    """Distinct, dated candidates: 'On <date>, option <k>: ...'."""
+    """Distinct, dated candidates: 'On <date>, <act> (option <k>, round <r>).'; every round
+    takes fresh acts, so no candidate restates an event already in the chain."""
+    offset = 3 * next(PROPOSALS)
     prompt = messages[-1].content
     when = re.search(r"Moment to fill: (\S+)", prompt).group(1)
     count = int(re.search(r"Propose exactly (\d+)", prompt).group(1))
@@ -52,7 +66,8 @@ def propose(messages, kwargs):
     return {
         "candidates": [
             {
-                "description": f"On {when}, option {k} (round {round_no}): the team cuts a test.",
+                "description": f"On {when}, {ACTS[(offset + k) % len(ACTS)]} "
+                               f"(option {k}, round {round_no}).",
                 "entities": [["ada"], ["ada", "bo"], ["bo"]][k % 3],
                 "importance": 0.5 + 0.1 * k,
                 "rationale": "Less testing leaves a flaw in place.",
@@ -62,11 +77,21 @@ def propose(messages, kwargs):
     }
 
 
-def trial(messages, kwargs):
+def sheet_of(messages):
     prompt = messages[-1].content
-    start = re.search(r"Starting event \(\S+\): (.+)", prompt).group(1)
-    return {"beats": [f"After '{start}', schedules tighten."],
-            "outcome": f"outcome of {start}", "reaches_target": True}
+    return json.loads(prompt[prompt.index("{"):prompt.rindex("}") + 1])
+
+
+def trial(messages, kwargs):
+    """Every trial reaches its target; each person arrives knowing the event and the beat."""
+    sheet = sheet_of(messages)
+    start = sheet["event"]
+    beat = f"After '{start}', schedules tighten."
+    return {"beats": [beat],
+            "people": [{"entity": e, "knows": [start, beat], "valence": -0.1, "arousal": 0.6,
+                        "fatigue": 0.1} for e in sheet["cast"]],
+            "explains": list(sheet["facts"]), "contradicts": [], "verdict": "reached",
+            "outcome": f"outcome of {start}"}
 
 
 def verdict(*totals):
@@ -167,6 +192,14 @@ def test_scripted_search_builds_a_linked_chain_from_endpoint_to_origin():
     assert state["mechanisms"]["M17"] >= 3 * 5 + 2
     assert {d.timepoint_id for d in state["dialogs"]} == {tp.id for tp in line}
     assert assert_dialog_knowledge_is_upstream(state) > 0
+    # what each accepted trial predicted its people would know at the next slot, they hold there
+    prov = Provenance(state["timepoints"], state["exposures"])
+    for slot in range(1, 4):
+        accepted = record.chosen_trial(slot - 1)
+        for forecast in accepted.forecasts:
+            held = {e.information for e in prov.knowledge_at(forecast.entity, f"portal-{slot:03d}")}
+            assert set(forecast.knows) <= held
+    assert not [v for v in state["validation"] if v.validator == "portal:trial_knowledge"]
 
 
 def test_judge_feedback_reaches_the_proposer_and_trials_reach_the_judge():
@@ -176,7 +209,7 @@ def test_judge_feedback_reaches_the_proposer_and_trials_reach_the_judge():
     assert len(trials) == 3 and len(set(trials)) == 3  # one trial per candidate, in parallel
     judge = model.prompts_for("portal_judge")[0]
     for k in range(3):
-        assert f"outcome of On 2026-01-01, option {k} (round 0)" in judge
+        assert f"(option {k}, round 0)" in judge
 
 
 def test_failing_steps_are_reproposed_then_backtracked_and_the_chain_changes():
@@ -253,12 +286,30 @@ def test_offline_end_to_end_small_portal():
     record = state["portal"]
     assert record.done and len(record.timeline) == 4
     assert [tp.id for tp in main_line(state)] == ["portal-000", "portal-001", "portal-002", "portal-003"]
-    assert all(len(r.candidates) == 3 and len(r.scores) == 3 for s in record.steps for r in s.rounds)
+    rounds = [r for s in record.steps for r in s.rounds]
+    assert all(1 <= len(r.candidates) <= 3 and len(r.scores) == len(r.candidates) for r in rounds)
     assert state["consistency"].valid
     assert state["dialogs"]
     assert_dialog_knowledge_is_upstream(state)
     assert len([e for e in events if e["event"] == "portal_forward"]) == 4
     assert record.model_dump_json()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_offline_search_chooses_by_the_trials_evidence(seed):
+    state, _ = run(portal_scenario(steps=3, candidates=4), Router.offline(seed=seed))
+    record = state["portal"]
+    scores = [s for step in record.steps for r in step.rounds for s in r.scores]
+    by_verdict = {v: [s.total for s in scores if s.verdict is v] for v in TrialVerdict}
+    reached, missed = by_verdict[TrialVerdict.REACHED], by_verdict[TrialVerdict.MISSED]
+    if reached and missed:
+        assert min(reached) > max(missed)
+    for trace in record.decisions:
+        assert trace.evidence
+        if trace.kind is DecisionKind.ACCEPT:
+            winner = record.step(trace.slot).score(trace.candidate_id)
+            assert winner.verdict is not TrialVerdict.MISSED and winner.contradictions == 0
+            assert winner.total >= record.threshold
 
 
 def test_a_scenario_without_portal_section_is_refused():
@@ -281,6 +332,26 @@ def test_runs_under_a_checkpointer_and_the_record_survives_serialisation():
     assert set(stored["portal_trials"]) == {c.id for s in out["portal"].steps for r in s.rounds for c in r.candidates}
 
 
+def test_portal_check_reports_predicted_knowledge_the_run_lost():
+    from langgraph.runtime import Runtime
+
+    from daedalus.graphs.portal import portal_advance, portal_check
+
+    model = hybrid_model([verdict(0.6, 0.9, 0.75)])
+    state, _ = run(portal_scenario(steps=1), Router.for_chat_model(model))
+    record = state["portal"]
+    runtime = Runtime(context=RunContext(router=Router.offline()))
+    carried = portal_advance({**state, "portal_next": 1, "exposures": []}, runtime)["exposures"]
+    learned = [e for e in carried if e.kind == "learned"]
+    assert learned and all(e.source == f"portal-trial:{record.step(0).chosen}" for e in learned)
+    lost = next(e for e in learned if e.information.startswith("After"))
+    kept = [e for e in state["exposures"] if e.id != lost.id]
+    out = portal_check({**state, "exposures": kept}, runtime)
+    (warning,) = [v for v in out["validation"] if v.validator == "portal:trial_knowledge"]
+    assert lost.entity_id in warning.message and "portal-001" in warning.message
+    assert out["portal"].warnings[-1] in warning.message
+
+
 def test_portal_check_records_each_violation():
     from langgraph.runtime import Runtime
 
@@ -301,3 +372,32 @@ def test_portal_check_records_each_violation():
     assert not out["consistency"].valid
     (found,) = out["validation"]
     assert found.validator == "temporal:portal_link" and found.timepoint_id == "portal-001"
+
+
+class FanOutProbe(OfflineChatModel):
+    """The offline model, holding each call open a moment and counting calls in flight per
+    node, so a test sees whether a node's calls overlapped."""
+
+    _in_flight: dict = PrivateAttr(default_factory=dict)
+    _peak: dict = PrivateAttr(default_factory=dict)
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        node, _ = call_labels(run_manager)
+        self._in_flight[node] = self._in_flight.get(node, 0) + 1
+        self._peak[node] = max(self._peak.get(node, 0), self._in_flight[node])
+        try:
+            for _ in range(3):
+                await asyncio.sleep(0.005)
+            return await super()._agenerate(messages, stop, run_manager, **kwargs)
+        finally:
+            self._in_flight[node] -= 1
+
+
+def test_forward_trials_of_a_round_run_at_the_same_time():
+    model = FanOutProbe(seed=3)
+    state, _ = run(portal_scenario(steps=2, candidates=4), Router.for_chat_model(model))
+    widest = max(len(r.candidates) for s in state["portal"].steps for r in s.rounds)
+    assert widest >= 2
+    # one at a time would peak at 1: every trial of the widest round was in flight together
+    assert model._peak["portal_forward"] == widest
+    assert model._peak["portal_judge"] == 1

@@ -10,7 +10,6 @@ from daedalus.errors import ConfigError
 from daedalus.kernel.temporal import check_portal
 from daedalus.portal import (
     CRITERIA,
-    ENDPOINT_ID,
     CandidateScore,
     CriterionScores,
     DecisionKind,
@@ -18,6 +17,7 @@ from daedalus.portal import (
     PortalRecord,
     RoundReason,
     Side,
+    TrialVerdict,
     add_round,
     apply_decision,
     backward_chain,
@@ -72,6 +72,10 @@ def flat(value):
     return CriterionScores(**dict.fromkeys(CRITERIA, value))
 
 
+def reached(cid):
+    return ForwardTrial(candidate_id=cid, verdict=TrialVerdict.REACHED, beats=("b",), outcome="o")
+
+
 Scores = Callable[[PortalRecord, int], list[float]]
 """(record, slot) -> one uniform score per candidate of the round being judged."""
 
@@ -87,7 +91,7 @@ def play(record, scores: Scores, limit=200):
         drafts = [(f"event {frame.id} #{i}", ["e0"], 0.4, "because") for i in range(len(values))]
         record = add_round(record, new_candidates(frame, drafts))
         ids = [c.id for c in record.latest.candidates]
-        trials = {i: ForwardTrial(candidate_id=i, beats=("b",), outcome="o", reaches_target=True) for i in ids}
+        trials = {i: reached(i) for i in ids}
         judged = {i: (flat(v), f"critique {i}") for i, v in zip(ids, values, strict=True)}
         record = judge_round(record, frame.id, trials, judged)
         decision = decide(record)
@@ -209,7 +213,7 @@ def test_sides_of_slots():
 
 
 def scored(cid, total):
-    return CandidateScore(candidate_id=cid, scores=flat(total), total=total)
+    return CandidateScore(candidate_id=cid, scores=flat(total), total=total, verdict=TrialVerdict.REACHED)
 
 
 def test_pivots_close_call_and_wide_spread():
@@ -358,11 +362,15 @@ def test_trial_requests_aim_at_the_round_target():
     frame = open_round(record)
     drafts = [("A storm hits.", ["e1", "e1"], 0.7, "r"), ("A fuse blows.", ["e0"], 0.2, "r")]
     record = add_round(record, new_candidates(frame, drafts))
-    requests = trial_requests(record, {"e0": "E0 (pilot)", "e1": "E1"}, "Mission control")
-    assert [r.candidate.id for r in requests] == ["s002-r0-c0", "s002-r0-c1"]
-    assert requests[0].candidate.entities == ("e1",)
-    assert requests[0].cast == {"e1": "E1"} and requests[1].cast == {"e0": "E0 (pilot)"}
-    assert requests[0].target.id == ENDPOINT_ID and requests[0].beats == spec.portal.forward_steps
+    knows = {"e0": ("the fuel is low",), "e1": ()}
+    requests = trial_requests(record, {"e0": "E0 (pilot)", "e1": "E1"}, "Mission control", knows)
+    assert [r.candidate_id for r in requests] == ["s002-r0-c0", "s002-r0-c1"]
+    assert requests[0].sheet.event == "A storm hits."
+    assert requests[0].sheet.cast == {"e1": "E1"} and requests[1].sheet.cast == {"e0": "E0 (pilot)"}
+    assert requests[1].sheet.knows == {"e0": ("the fuel is low",)}
+    assert requests[0].sheet.endpoint
+    assert requests[0].sheet.facts == {"f1": "The probe goes silent"}
+    assert requests[0].beats == spec.portal.forward_steps
 
 
 def test_rounds_out_of_turn_are_refused():
