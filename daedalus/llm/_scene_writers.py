@@ -140,17 +140,23 @@ def _character(system: str, user: str, schema: Mapping[str, Any], dice: Dice) ->
     target = (beat["target"] or "").strip()
     to = f"{target.split()[0]}, " if target else ""
     shapes = _SHAPES.get(beat["move"], _SHAPES["direct statement"])
+    # everyone present saw the moment itself: a person speaks from what it alone brings
+    fresh = [item for item in fresh if "witnessed" not in item[0]]
     if fresh:
-        # what the speaker learned or was told comes before what everyone witnessed
-        told = [item for item in fresh if "witnessed" not in item[0]]
-        ranked = [*(told or fresh)[::-1], *[item for item in fresh if item not in told]]
+        ranked = fresh[::-1]  # the most recent first
         retry = _ATTEMPT.search(user)
         # a refused line is not offered again: each attempt takes the next thing known
-        kid, text = ranked[(int(retry["n"]) - 1 if retry else 0) % len(ranked)]
+        offset = int(retry["n"]) - 1 if retry else 0
+        if "Rewrite this line." in user:
+            offset += 1  # the line being rewritten said the first choice
+        kid, text = ranked[offset % len(ranked)]
         lead, tail = shapes[dice.child("shape").below(len(shapes))]
         if to and lead and not lead.startswith("I "):
             lead = lead[:1].lower() + lead[1:]
-        line = f"{to}{lead}{_sentence(text)}.{tail}"
+        if to and not lead:
+            line = f"{_sentence(text)}, {to.rstrip(', ')}.{tail}"
+        else:
+            line = f"{to}{lead}{_sentence(text)}.{tail}"
         return {"content": line[0].upper() + line[1:], "emotional_tone": "firm",
                 "confidence": 0.8, "knowledge_references": [kid]}
     line = _NOTHING[dice.child("nothing").below(len(_NOTHING))].format(to=to)
@@ -182,7 +188,182 @@ def _extraction(system: str, user: str, schema: Mapping[str, Any], dice: Dice) -
     return {"facts": facts[:limit]}
 
 
+_CAST = re.compile(
+    r"^- (?P<id>[\w.:-]+): (?P<name>[^(\n:]+?)(?: \((?P<summary>[^)]*)\))?(?:, (?P<role>[^;\n]+))?"
+    r"(?:: (?P<rest>.*))?$",
+    re.M,
+)
+_MOMENT = re.compile(r"This is moment (?P<n>\d+) of (?P<total>\d+), at (?P<when>[\d-]+ [\d:]+)\.")
+_SAID = re.compile(r"^- (?P<name>[^\n]+?) said: (?P<line>.+)$", re.M)
+_MUST = re.compile(r"These must take part in the moment: (?P<who>[^\n]+)\.")
+_GATHER = ("meet", "come together", "sit down together", "cross paths")
+_AT = re.compile(r"(?:^|; )at ([^;]+)")
+
+
+def _names(ids: list[str], people: Mapping[str, str]) -> str:
+    names = [people[i] for i in ids]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _event(system: str, user: str, schema: Mapping[str, Any], dice: Dice) -> _Answer:
+    moment = _MOMENT.search(user)
+    choices = [str(v) for v in schema.get("properties", {}).get("entities_present", {})
+               .get("items", {}).get("enum", ())]
+    cast_text = _section(user, "Who may appear (id: name, then as much detail as attention has "
+                               "earned each one):")
+    cast = {m["id"]: m for m in _CAST.finditer(cast_text) if m["id"] in choices}
+    if moment is None or len(cast) < 1:
+        return None
+    people = {pid: m["name"].strip() for pid, m in cast.items()}
+    must = _MUST.search(user)
+    chosen = [pid for pid in cast if must and f"({pid})" in must["who"]]
+    outcome = _section(user, "What came out of the last conversation:")
+    spoke = [m["name"] for m in _SAID.finditer(outcome)]
+    chosen += [pid for pid, name in people.items() if name in spoke and pid not in chosen]
+    ranked = sorted(cast, key=lambda pid: (-len(cast[pid].group(0)), pid))  # most detail first
+    pool = [pid for pid in ranked if pid not in chosen]
+    schema_items = schema.get("properties", {}).get("entities_present", {})
+    low, high = int(schema_items.get("minItems", 1)), int(schema_items.get("maxItems", len(cast)))
+    want = max(low, min(high, 2 + dice.child("size").below(2)))
+    while len(chosen) < want and pool:
+        chosen.append(pool.pop(dice.child(f"pick{len(chosen)}").below(min(3, len(pool)))))
+    chosen = chosen[:max(want, low)]
+    n, total = int(moment["n"]), int(moment["total"])
+    day, clock = moment["when"].split(" ")
+    verb = _GATHER[dice.child("verb").below(len(_GATHER))]
+    places = [m[1] for pid in chosen if (m := _AT.search(cast[pid]["rest"] or ""))]
+    where = f" at {places[0].strip()}" if places else ""
+    lines = [f"At {clock} on {day}, {_names(chosen, people)} {verb}{where}."]
+    said = _SAID.search(outcome)
+    if said:
+        lines.append(f"They take up what {said['name']} said: {_sentence(said['line'])}.")
+    else:
+        scenario = user.split("\n", 2)[1] if user.startswith("Scenario:") else ""
+        if scenario.strip():
+            lines.append(scenario.strip().split(". ")[0].rstrip(".") + ".")
+    return {
+        "description": " ".join(lines)[:900],
+        "entities_present": chosen,
+        "importance": round(min(1.0, 0.35 + 0.55 * n / max(total, 1)), 2),
+        "focus": f"{people[chosen[0]]} and what comes next"[:160],
+        "decision": None,
+    }
+
+
+def _beats(system: str, user: str, schema: Mapping[str, Any], dice: Dice) -> _Answer:
+    place = re.search(r"^Place: (?P<place>.+)$", user, re.M)
+    people_text = _section(user, "People there:")
+    people = {m["id"]: m["name"].strip() for m in _CAST.finditer(people_text)}
+    if place is None or not people:
+        return None
+    beat = schema.get("$defs", {}).get("MomentBeat", {}).get("properties", {})
+    span = int(beat.get("minutes_after", {}).get("maximum", 120))
+    allowed = [str(v) for v in beat.get("present", {}).get("items", {}).get("enum", people)]
+    ids = [pid for pid in people if pid in allowed] or list(people)
+    where = place["place"].strip()
+    where = "the room" if where == "unspecified" else where
+    said = [(m["name"], m["line"]) for raw in _section(user, "What was said aloud:").splitlines()
+            if (m := _TURN_ROW.match(raw.strip())) and _SILENT not in m["line"]]
+    beats = [{"label": "Arrival", "description": f"{_names(ids, people)} arrive at {where}.",
+              "minutes_after": 0, "present": ids}]
+    for name, line in said[:2]:
+        beats.append({"label": f"{name.split()[0]} speaks"[:60],
+                      "description": f"{name} says: {line.strip()}"[:400],
+                      "minutes_after": min(span, 10 * len(beats)), "present": ids})
+    first = ids[dice.child("leaves").below(len(ids))]
+    beats.append({"label": "Parting",
+                  "description": f"{people[first]} is the first to leave {where}.",
+                  "minutes_after": min(span, 10 * len(beats) + 15), "present": ids})
+    while len(beats) < 3:
+        beats.insert(1, {"label": "Quiet", "description": f"Nobody speaks for a while at {where}.",
+                         "minutes_after": min(span, 5), "present": ids})
+    return {"beats": beats[:5]}
+
+
+_CANDIDATE_ROW = re.compile(
+    r"^- (?P<label>.+?) \(id (?P<id>[^)]+)\)(?:; knows: (?P<knows>.+?)\.?)?$", re.M
+)
+_COUNT = re.compile(r"Propose exactly (?P<count>\d+) candidate events")
+_FRAMES = (
+    "{a} acts on what {a_first} knows: {fact}.",
+    "{a} warns {b} about this: {fact}.",
+    "{a} and {b} argue over this: {fact}.",
+    "{a} makes a decision that turns on this: {fact}.",
+    "{a} tells {b} something that changes the plan: {fact}.",
+    "{a} keeps this from {b}, and it shapes what {a_first} does next: {fact}.",
+    "{a} checks the record and confirms it: {fact}.",
+)
+
+
+def _candidates(system: str, user: str, schema: Mapping[str, Any], dice: Dice) -> _Answer:
+    count = _COUNT.search(user)
+    rows = list(_CANDIDATE_ROW.finditer(_section(user, "People (use these ids) and what each "
+                                                       "knows at that moment:")))
+    if count is None or not rows:
+        return None
+    people = {m["id"]: m["label"].split(",")[0].strip() for m in rows}
+    facts = [(m["id"], fact.strip()) for m in rows for fact in (m["knows"] or "").split("; ")
+             if len(_words(fact)) >= 3]
+    ids = list(people)
+    pairs = facts or [(pid, f"the next step is {people[pid]}'s to take") for pid in ids]
+    start = dice.child("start").below(len(pairs))
+    drafts = []
+    for n in range(int(count["count"])):
+        who, fact = pairs[(start + n) % len(pairs)]
+        other = next((pid for pid in ids[ids.index(who) + 1:] + ids if pid != who), who)
+        frame = _FRAMES[(n + len(pairs) // max(1, len(_FRAMES))) % len(_FRAMES)]
+        text = frame.format(a=people[who], a_first=people[who].split()[0], b=people[other],
+                            fact=_sentence(fact))
+        drafts.append({
+            "description": text[:400],
+            "entities": sorted({who, other}),
+            "importance": round(0.45 + 0.4 * dice.child(f"weight{n}").unit(), 2),
+            "rationale": f"What {people[who]} knows here is what the next event builds on."[:400],
+        })
+    return {"candidates": drafts}
+
+
+_WANTED = re.compile(r"^- (?P<id>[\w.:-]+): mentioned as (?P<text>.+)$", re.M)
+_FIRST = ("Alex", "Maria", "Sam", "Noor", "Jonas", "Ada", "Tomas", "Lena", "Ravi", "Iris",
+          "Omar", "Clara", "Felix", "Hana", "Mateo", "Yara")
+_LAST = ("Novak", "Okafor", "Lindqvist", "Moreau", "Tanaka", "Quinn", "Haddad", "Silva",
+         "Kowalski", "Brandt", "Osei", "Varga", "Reyes", "Holm", "Petrov", "Adair")
+_TRAITS = ("careful", "talkative", "loyal", "curious", "quiet", "stubborn", "practical", "warm")
+_THINGS = {"room": "place", "hall": "place", "office": "institution", "council": "institution",
+           "board": "institution", "committee": "institution", "agency": "institution",
+           "company": "institution", "river": "place", "square": "place", "door": "object",
+           "dam": "building", "bridge": "building", "archive": "building", "system": "ai"}
+
+
+def _generated(system: str, user: str, schema: Mapping[str, Any], dice: Dice) -> _Answer:
+    wanted = list(_WANTED.finditer(_section(user, "Describe these entities:")))
+    place = re.search(r"^Place: (?P<place>.+)$", user, re.M)
+    title = user.split("\n", 1)[0].removeprefix("Scenario: ").strip()
+    if not wanted or not title:
+        return None
+    where = place["place"].strip() if place and place["place"] != "unspecified" else title
+    answer: dict[str, Any] = {}
+    for m in wanted:
+        words = m["id"].replace("_", " ").split()
+        role = " ".join(w for w in words if not w.isdigit()) or "bystander"
+        kind = _THINGS.get(words[-1], "human") if words else "human"
+        roll = dice.child(m["id"])
+        name = (f"{_FIRST[roll.child('first').below(len(_FIRST))]} "
+                f"{_LAST[roll.child('last').below(len(_LAST))]}" if kind == "human"
+                else role.title())
+        facts = [f"The {role} has been part of {where} for years.",
+                 f"The {role} has heard people talk about {title.rstrip('.')}."]
+        traits = [_TRAITS[roll.child("trait").below(len(_TRAITS))]] if kind == "human" else []
+        answer[m["id"]] = {"name": name, "kind": kind, "role": role, "traits": traits,
+                           "knowledge": facts}
+    return answer
+
+
 _WRITERS: dict[str, Callable[[str, str, Mapping[str, Any], Dice], _Answer]] = {
+    "MomentBeats": _beats,
+    "GeneratedEntities": _generated,
+    "CandidateDrafts": _candidates,
+    "NextEvent": _event,
     "SteeringChoice": _steering,
     "CharacterTurn": _character,
     "ExtractedFacts": _extraction,

@@ -147,7 +147,10 @@ def test_every_mechanism_but_model_selection_fires_across_the_templates(
     fired: Counter[str] = Counter()
     for record in records.values():
         fired.update(record.mechanism_counts())
-    missing = [m for m in MECHANISM_IDS if m != "M18" and fired[m] == 0]
+    # M4 counts records its validators wrote: the shipped casts break no conservation law
+    # offline, so enforcement has nothing to repair here (its effects are tested on crafted
+    # states in tests/graphs/test_timestep.py and tests/validators/).
+    missing = [m for m in MECHANISM_IDS if m not in ("M4", "M18") and fired[m] == 0]
     assert not missing
     assert fired["M18"] == 0  # offline: one model, nothing selected
 
