@@ -236,7 +236,8 @@ def load_preset(name_or_path: str | os.PathLike[str]) -> WorldConfig:
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read the file ({exc.strerror})") from None
         return parse_preset(text, source=str(path))
-    raise ConfigError(f"no world preset named {key!r}; shipped presets: {', '.join(shipped)}")
+    known = ", ".join(sorted(shipped))
+    raise ConfigError(f"no world preset named {key!r}; shipped presets: {known}")
 
 
 def parse_preset(text: str, *, source: str = "<string>") -> WorldConfig:

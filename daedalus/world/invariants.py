@@ -64,7 +64,7 @@ def goods_stock(tables: Mapping[str, Table]) -> NDArray[np.float64]:
     input_good = goods["input"][good].astype(np.int64)
     buys = alive & (input_good >= 0)
     held += np.bincount(input_good[buys], weights=firms["input_stock"][buys], minlength=n)
-    return held
+    return np.asarray(held, dtype=np.float64)
 
 
 def non_negative(tables: Mapping[str, Table]) -> list[str]:

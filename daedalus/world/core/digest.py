@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from numpy.typing import NDArray
 
 from daedalus.world.core.tables import Table
@@ -31,7 +32,7 @@ def _pool() -> ThreadPoolExecutor:
 def column_digest(key: str, values: NDArray[Any]) -> bytes:
     """BLAKE2b-256 of one column's name, dtype, length and bytes."""
     h = hashlib.blake2b(f"{key}:{values.dtype.str}:{values.shape[0]}".encode(), digest_size=32)
-    h.update(memoryview(values).cast("B"))
+    h.update(np.ascontiguousarray(values).data.cast("B"))
     return h.digest()
 
 

@@ -5,6 +5,7 @@ May import daedalus.world (core, config, world, kpis) and daedalus.errors only.
 
 from __future__ import annotations
 
+from daedalus.world.io.charts import HEADLINE, write_charts
 from daedalus.world.io.eventlog import EventLog, read_event_log
 from daedalus.world.io.replay import ReplayReport, load_world, replay
 from daedalus.world.io.runs import (
@@ -23,6 +24,7 @@ from daedalus.world.io.snapshots import (
 )
 
 __all__ = [
+    "HEADLINE",
     "EventLog",
     "ReplayReport",
     "SnapshotWriter",
@@ -37,5 +39,6 @@ __all__ = [
     "run_world",
     "snapshot_dir",
     "snapshot_ticks",
+    "write_charts",
     "write_snapshot",
 ]

@@ -37,7 +37,7 @@ def regrow(
     warm = (temp > 0.0).astype(np.float32)
     rate = GROWTH_RATE * fertility * precip * warm
     grown = biomass + rate * biomass * (1.0 - biomass / np.maximum(cap, 1e-6))
-    return np.clip(grown, 0.0, cap).astype(np.float32)
+    return np.asarray(np.clip(grown, 0.0, cap), dtype=np.float32)
 
 
 def _run(ctx: SystemContext) -> Writes:

@@ -40,7 +40,7 @@ def distribute(
     deposits: owners of capital hold the wealth)."""
     regions = amount_by_region.size
     total = group_sum(region, stake, regions)
-    return amount_by_region[region] * ratio(stake, total[region])
+    return np.asarray(amount_by_region[region] * ratio(stake, total[region]), dtype=np.float64)
 
 
 def _run(ctx: SystemContext) -> Writes:

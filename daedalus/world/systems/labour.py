@@ -37,7 +37,7 @@ def _first_per_region(
     counts = np.bincount(region, minlength=quota.size)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     rank = np.arange(items.size) - starts[region]
-    return items[rank < quota[region]]
+    return np.asarray(items[rank < quota[region]], dtype=np.int64)
 
 
 def match_by_region(

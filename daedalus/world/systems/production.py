@@ -48,7 +48,7 @@ def base_stock_target(
     """Today's output target: expected sales plus a fifth of the gap to the base stock
     (``days`` of expected sales), never negative."""
     gap = days * expected_sales - inventory
-    return np.maximum(expected_sales + gap / ADJUST_DAYS, 0.0)
+    return np.asarray(np.maximum(expected_sales + gap / ADJUST_DAYS, 0.0), dtype=np.float64)
 
 
 def _extraction(
