@@ -3,7 +3,8 @@ May import anything in the library; nothing imports it.
 
 Each command group lives in its own module (``catalog``: list and show; ``run``: run, resume and
 branch; ``inspect``: runs, export and query; ``estimate``, ``new``, ``models``; ``world``: the
-world engine's sub-app) as plain functions registered on ``app`` here, so adding a command never grows this file by more than a line.
+world engine's sub-app) as plain functions registered on ``app`` here, so adding a command
+never grows this file by more than a line.
 Helpers shared by the commands are private (``_options``, ``_report``, ``_progress``,
 ``_failure``, ``_errors``).
 """
