@@ -86,7 +86,7 @@ class EconomyConfig(_Strict):
     market_model: Literal["posted_price"] = "posted_price"
     inventory_policy: Literal["base_stock"] = "base_stock"
     labour_share: float = Field(0.7, gt=0, lt=1, description="Cobb-Douglas exponent of labour")
-    price_step: float = Field(0.01, gt=0, le=0.5, description="largest daily price change")
+    price_step: float = Field(0.002, gt=0, le=0.5, description="largest daily price change")
     demand_elasticity: float = Field(4.0, gt=0)
     propensity_income: float = Field(0.9, ge=0, le=1.5)
     propensity_wealth: float = Field(0.004, ge=0, le=1)

@@ -146,13 +146,28 @@ def _firms(config: WorldConfig, persons: Table, goods: Table, rng: KeyedRng) -> 
     shares = np.array([g.firm_share for g in econ.goods])
     bounds = np.cumsum(shares) / shares.sum()
     good = np.searchsorted(bounds, (np.arange(n) + 0.5) / n)
+    regions = config.spatial.regions
+    energy = np.flatnonzero(goods["is_energy"])
+    if energy.size and np.count_nonzero(good == energy[0]) < regions:
+        good[:regions] = energy[0]  # every region's grid needs a plant of its own
     c["good"][:n] = good
     c["sector"][:n] = goods["sector"][good]
-    # Firms settle where people live: the tile of a random resident.
+    # Firms of each good go round the regions in turn, so every region has a market (and a
+    # grid) for every good, and settle on the tile of a random resident of their region.
     alive = np.flatnonzero(persons.alive)
-    pick = (rng.uniform("genesis", "firm_tile", 0, n) * alive.size).astype(np.int64)
-    c["tile"][:n] = persons["tile"][alive[pick]]
-    c["region"][:n] = persons["region"][alive[pick]]
+    order = alive[np.argsort(persons["region"][alive], kind="stable")]
+    counts = np.bincount(persons["region"][order], minlength=regions)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    draw = rng.uniform("genesis", "firm_tile", 0, n)
+    rank_in_good = np.zeros(n, dtype=np.int64)
+    for index in np.unique(good):
+        members = np.flatnonzero(good == index)
+        rank_in_good[members] = np.arange(members.size)
+    turn = rank_in_good % regions
+    turn = np.where(counts[turn] > 0, turn, np.argmax(counts))
+    home = starts[turn] + (draw * counts[turn]).astype(np.int64)
+    c["tile"][:n] = persons["tile"][order[home]]
+    c["region"][:n] = persons["region"][order[home]]
     pareto = (1.0 - rng.uniform("genesis", "capital", 0, n)) ** (-1.0 / econ.firm_size_alpha)
     c["capital"][:n] = np.minimum(pareto, 500.0)
     prices = np.array([g.price for g in econ.goods])
@@ -202,7 +217,12 @@ def _calibrate(config: WorldConfig, persons: Table, firms: Table, goods: Table) 
     expected = quantity[good] * share
     labour = np.maximum(fc["employees"], 1).astype(np.float64)
     a = econ.labour_share
-    fc["tfp"][:] = np.where(alive_f, expected / (capital ** (1 - a) * labour**a + 1e-9), 0.0)
+    # Output covers expected sales plus what spoils, with a tenth to spare (some slack keeps
+    # a pool of job seekers, as real labour markets have).
+    spoils = 1.0 + goods["spoilage"][good] * goods["base_stock_days"][good]
+    fc["tfp"][:] = np.where(
+        alive_f, 1.1 * spoils * expected / (capital ** (1 - a) * labour**a + 1e-9), 0.0
+    )
     fc["expected_sales"][:] = expected
     fc["target_output"][:] = expected
     days = goods["base_stock_days"][good]

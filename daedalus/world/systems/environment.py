@@ -16,7 +16,7 @@ from daedalus.world.systems._columns import DAY
 
 __all__ = ["ENVIRONMENT", "climate", "regrow"]
 
-GROWTH_RATE = 0.05
+GROWTH_RATE = 0.25
 """Largest daily regrowth of biomass, as a share of the stock (at half capacity)."""
 
 

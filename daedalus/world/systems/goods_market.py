@@ -105,7 +105,9 @@ def _run(ctx: SystemContext) -> Writes:
     inventory = inventory - sold
     cash = cash + revenue - paid_inputs
     input_stock = input_stock + got_inputs
-    expected = 0.9 * ctx.col("firms.expected_sales") + 0.1 * sold
+    # Sellers learn from the demand they saw, not only from what their stock let them sell.
+    asked = np.where(sells, ratio(wanted_spend, price), 0.0)
+    expected = 0.9 * ctx.col("firms.expected_sales") + 0.1 * asked
     expected = np.where(ctx.col("goods.is_energy")[good], ctx.col("firms.expected_sales"), expected)
     days = ctx.col("goods.base_stock_days")[good]
     new_price = update_prices(
