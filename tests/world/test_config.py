@@ -56,7 +56,7 @@ def test_bad_presets_fail_in_one_line_naming_the_field(old, new, message):
 def test_unknown_names_files_and_shapes_are_one_line_errors(tmp_path):
     with pytest.raises(ConfigError, match="no world preset named 'atlantis'; shipped presets: laptop_small, large"):
         load_preset("atlantis")
-    with pytest.raises(ConfigError, match="missing.yaml: cannot read the file"):
+    with pytest.raises(ConfigError, match=r"missing\.yaml: cannot read the file"):
         load_preset(tmp_path / "missing.yaml")
     with pytest.raises(ConfigError, match="expected a mapping of preset fields"):
         parse_preset("- a\n- b\n")
