@@ -50,10 +50,12 @@ class World:
         self.tables = tables if tables is not None else build_tables(config)
         self.history: list[TickRecord] = []
         if tables is None:
-            self._open_books()
+            self.open_books()
 
-    def _open_books(self) -> None:
-        """Opening balances for the first tick's invariant checks."""
+    def open_books(self) -> None:
+        """Take the tables as they stand as the next tick's opening balances (money, goods,
+        public cash and debt). Call it after editing columns by hand, as an intervention, so
+        strict mode checks the next tick against the edited state."""
         self.tables["macro"].columns["money_stock"][0] = money_stock(self.tables)
         self.tables["goods"].columns["stock"][:] = goods_stock(self.tables)
         regions = self.tables["regions"].columns
