@@ -80,6 +80,8 @@ def read_snapshot(folder: Path) -> tuple[dict[str, Table], dict[str, Any]]:
         template = Table.empty(schema, arrow.num_rows)
         columns = {}
         for column, empty in template.columns.items():
+            if column not in arrow.column_names:
+                raise ConfigError(f"{folder / (name + '.parquet')}: column {column} is missing")
             values = arrow.column(column).to_numpy()
             if values.dtype != empty.dtype:
                 raise ConfigError(
