@@ -39,7 +39,7 @@ def test_bad_arguments_and_folders_are_config_errors(tmp_path):
         run_world(small_config(), 0, tmp_path / "r")
     with pytest.raises(ConfigError, match="not a world run folder"):
         load_meta(tmp_path)
-    with pytest.raises(ConfigError, match="no kpis.parquet"):
+    with pytest.raises(ConfigError, match=r"no kpis\.parquet"):
         read_kpis(tmp_path)
 
 
