@@ -60,7 +60,8 @@ def write_snapshot(
         arrow = pa.table({column: table.columns[column] for column in table.columns})
         meta = {b"daedalus.table": name.encode(), b"daedalus.numpy": versions["numpy"].encode()}
         arrow = arrow.replace_schema_metadata(meta)
-        pq.write_table(arrow, folder / f"{name}.parquet", compression=codec)
+        # Dictionary encoding buys nothing on float state and costs half the write time.
+        pq.write_table(arrow, folder / f"{name}.parquet", compression=codec, use_dictionary=False)
     payload = {**state, "versions": versions, "tables": sorted(tables)}
     (folder / "state.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return folder
