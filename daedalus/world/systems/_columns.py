@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["DAY", "group_sum", "ratio", "working_age"]
+__all__ = ["DAY", "group_sum", "per_weight", "ratio", "working_age"]
 
 DAY = 365.0
 """Days per year: ages are kept in days, yearly rates are divided by this."""
@@ -24,6 +24,13 @@ def ratio(top: NDArray[Any], bottom: NDArray[Any], empty: float = 0.0) -> NDArra
     bottom64 = bottom.astype(np.float64)
     safe = np.where(bottom64 != 0, bottom64, 1.0)
     return np.where(bottom64 != 0, top / safe, empty)
+
+
+def per_weight(values: NDArray[Any], weight: NDArray[Any]) -> NDArray[np.float64]:
+    """``values / weight`` where the weight is positive, 0 elsewhere (unused slots)."""
+    out = np.zeros(values.shape, dtype=np.float64)
+    np.divide(values, weight, out=out, where=weight > 0)
+    return out
 
 
 def working_age(

@@ -138,10 +138,13 @@ def _migrate(ctx: SystemContext, p: dict[str, NDArray[Any]]) -> None:
         return
     jobless = working_age(p["age_days"], p["alive"], cfg.government.pension_age_years)
     jobless &= p["employer"] < 0
-    moving = ctx.rng.uniform("migrate", n) < cfg.population.migration_rate
-    movers = np.flatnonzero(jobless & moving)
-    pick = ctx.rng.at("destination", movers)
-    destination = (pick * regions).astype(np.int64) % regions
+    # One draw per slot: below the rate it moves, and the draw's position below the rate
+    # (itself uniform) picks the destination region, its remainder the firm to settle by.
+    rate = cfg.population.migration_rate
+    draw = ctx.rng.uniform("migrate", n)
+    movers = np.flatnonzero(jobless & (draw < rate))
+    scaled = draw[movers] / rate * regions
+    destination = scaled.astype(np.int64) % regions
     unemployment = ctx.col("regions.unemployment")
     better = unemployment[destination] + 0.01 < unemployment[p["region"][movers]]
     firm_alive = ctx.col("firms.alive")
@@ -152,7 +155,7 @@ def _migrate(ctx: SystemContext, p: dict[str, NDArray[Any]]) -> None:
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     better &= counts[destination] > 0
     movers, destination = movers[better], destination[better]
-    where = ctx.rng.at("settle", movers)
+    where = (scaled - np.floor(scaled))[better]
     chosen = order[starts[destination] + (where * counts[destination]).astype(np.int64)]
     p["tile"][movers] = ctx.col("firms.tile")[chosen]
     p["region"][movers] = destination

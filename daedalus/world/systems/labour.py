@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from daedalus.world.core import Hires, Layoffs, System, SystemContext, Writes
-from daedalus.world.systems._columns import group_sum, ratio, working_age
+from daedalus.world.systems._columns import per_weight, ratio, working_age
 
 __all__ = ["LABOUR", "match_by_region", "matches_per_region"]
 
@@ -102,18 +102,18 @@ def _run(ctx: SystemContext) -> Writes:
     working = alive & (employer >= 0)
     weight = ctx.col("persons.weight")
     owed_each = np.where(working, wage * weight, 0.0)
-    slot = np.maximum(employer, 0)
-    owed = group_sum(slot[working], owed_each[working], firm_count)
+    slot = np.maximum(employer, 0).astype(np.int64)  # dead or jobless slots owe 0 to firm 0
+    owed = np.bincount(slot, weights=owed_each, minlength=firm_count)
     cash = ctx.col("firms.cash")
     paid_share = np.minimum(ratio(cash, owed, 1.0), 1.0)
     gross = owed_each * paid_share[slot]
-    tax_rate = ctx.col("regions.tax_rate").astype(np.float64)[region]
-    net = gross * (1.0 - tax_rate)
+    tax_rate = ctx.col("regions.tax_rate").astype(np.float64)
+    net = gross * (1.0 - tax_rate[region])
     tax = gross - net
     regions = ctx.capacity("regions")
-    revenue = group_sum(region, tax, regions)
-    firm_paid = group_sum(slot[working], gross[working], firm_count)
-    income = ctx.col("persons.income") * 0.95 + 0.05 * ratio(net, weight)
+    revenue = np.bincount(region, weights=tax, minlength=regions)
+    firm_paid = np.bincount(slot, weights=gross, minlength=firm_count)
+    income = ctx.col("persons.income") * 0.95 + 0.05 * per_weight(net, weight)
 
     # Wage offers rise with unfilled vacancies and ease while a firm sheds workers.
     draw = ctx.rng.uniform("wage", firm_count)
@@ -125,7 +125,9 @@ def _run(ctx: SystemContext) -> Writes:
         "persons.wage": wage,
         "persons.deposits": ctx.col("persons.deposits") + net,
         "persons.income": income.astype(np.float32),
-        "firms.employees": group_sum(slot[working], weight[working], firm_count).astype(np.int32),
+        "firms.employees": np.bincount(
+            slot, weights=np.where(working, weight, 0.0), minlength=firm_count
+        ).astype(np.int32),
         "firms.cash": cash - firm_paid,
         "firms.wage_offer": np.maximum(wage_offer, 0.05).astype(np.float32),
         "regions.revenue": revenue,

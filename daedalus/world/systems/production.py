@@ -86,11 +86,10 @@ def _run(ctx: SystemContext) -> Writes:
 
     employer, p_alive = ctx.col("persons.employer"), ctx.col("persons.alive")
     staffed = p_alive & (employer >= 0)
-    headcount = group_sum(employer[staffed], ctx.col("persons.weight")[staffed], firms)
-    effective = group_sum(
-        employer[staffed], ctx.col("persons.skill")[staffed] * ctx.col("persons.weight")[staffed],
-        firms,
-    )
+    slot = np.maximum(employer, 0).astype(np.int64)
+    staff_weight = np.where(staffed, ctx.col("persons.weight"), 0.0)
+    headcount = np.bincount(slot, weights=staff_weight, minlength=firms)
+    effective = np.bincount(slot, weights=staff_weight * ctx.col("persons.skill"), minlength=firms)
     energy = ctx.col("goods.is_energy")[good] & alive
     makes = alive & ~energy
     reliability = ctx.col("regions.energy_reliability")[region].astype(np.float64)
