@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ print(json.dumps([world.step()["digest"] for _ in range(6)]))
 def _digests_in_a_fresh_process() -> list[str]:
     done = subprocess.run(
         [sys.executable, "-c", _DIGESTS], capture_output=True, text=True, check=True,
-        env={"PYTHONHASHSEED": "random", "PATH": ""},
+        env={"PYTHONHASHSEED": "random", "PATH": ""}, cwd=Path(__file__).resolve().parents[2],
     )
     return json.loads(done.stdout)
 
