@@ -40,10 +40,13 @@ def daily_death_chance(
 ) -> NDArray[np.float64]:
     """Chance of dying today: a Gompertz hazard scaled so a young-skewed population loses about
     ``mortality_base`` a year, raised by poor health and by infection on the person's tile."""
-    years = age_days.astype(np.float64) / DAY
-    yearly = mortality_base * 0.12 * np.exp(GOMPERTZ_SLOPE * (years - 40.0))
-    frailty = 1.6 - health.astype(np.float64)
-    return np.minimum(yearly / DAY * frailty + infected * fatality / infectious_days, 1.0)
+    # float32 is ample for a chance compared with a uniform draw, and halves the traffic.
+    years = age_days.astype(np.float32) * np.float32(1.0 / DAY)
+    slope = np.float32(GOMPERTZ_SLOPE)
+    daily = np.float32(mortality_base * 0.12 / DAY) * np.exp(slope * (years - np.float32(40.0)))
+    frailty = np.float32(1.6) - health.astype(np.float32)
+    risk = daily * frailty + infected.astype(np.float32) * np.float32(fatality / infectious_days)
+    return np.minimum(risk, np.float32(1.0)).astype(np.float64)
 
 
 def daily_birth_chance(
@@ -72,7 +75,7 @@ def _run(ctx: SystemContext) -> Writes:
     p["wage"][lost] = 0.0
     ctx.events.emit(Layoffs(lost))
 
-    infected = ctx.col("tiles.i")[p["tile"]].astype(np.float64)
+    infected = ctx.col("tiles.i")[p["tile"]]
     fatality = health_cfg.fatality if health_cfg.enable else 0.0
     death = daily_death_chance(
         p["age_days"], p["health"], infected, pop.mortality_base, fatality,
@@ -115,11 +118,11 @@ def _run(ctx: SystemContext) -> Writes:
     p["education"] = np.where(alive & (years < 22), np.minimum(years // 4, 5), p["education"])
     p["education"] = p["education"].astype(np.uint8)
     working = alive & (p["employer"] >= 0)
-    p["skill"] = np.where(working, np.minimum(p["skill"] + 0.0002, 3.0), p["skill"])
-    p["skill"] = p["skill"].astype(np.float32)
-    recovery = 0.01 * (0.85 - p["health"]) - 0.02 * infected
-    p["health"] = np.clip(p["health"] + np.where(alive, recovery, 0.0), 0.05, 1.0)
-    p["health"] = p["health"].astype(np.float32)
+    skilled = np.minimum(p["skill"] + np.float32(0.0002), np.float32(3.0))
+    p["skill"] = np.where(working, skilled, p["skill"]).astype(np.float32)
+    recovery = np.float32(0.01) * (np.float32(0.85) - p["health"]) - np.float32(0.02) * infected
+    health = p["health"] + np.where(alive, recovery, np.float32(0.0))
+    p["health"] = np.clip(health, np.float32(0.05), np.float32(1.0)).astype(np.float32)
 
     tiles = ctx.capacity("tiles")
     population = group_sum(p["tile"][alive], p["weight"][alive], tiles).astype(np.float32)

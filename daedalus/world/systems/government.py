@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from daedalus.world.core import Deaths, System, SystemContext, Writes
-from daedalus.world.systems._columns import DAY, group_sum, ratio, working_age
+from daedalus.world.systems._columns import DAY, group_sum, per_weight, ratio, working_age
 
 __all__ = ["GOVERNMENT", "approval_after"]
 
@@ -110,7 +110,7 @@ def _run(ctx: SystemContext) -> Writes:
         "regions.mean_wage": mean_wage.astype(np.float32),
         "regions.population": group_sum(region, weight * alive, regions),
         "persons.deposits": ctx.col("persons.deposits") + each,
-        "persons.income": (ctx.col("persons.income") + 0.05 * ratio(each, weight)).astype(
+        "persons.income": (ctx.col("persons.income") + 0.05 * per_weight(each, weight)).astype(
             np.float32
         ),
     }
