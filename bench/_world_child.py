@@ -1,8 +1,10 @@
 """One world-engine measurement in a fresh process (so peak memory is the preset's own).
 
 ``python -m bench._world_child PRESET TICKS [--persons N --firms M] [--snapshot-every K]
-[--strict]`` prints one JSON object: wall and CPU milliseconds of every tick, the peak RSS,
-the world's counts and the digest after the last tick.
+[--strict] [--paired]`` prints one JSON object: wall and CPU milliseconds of every tick, the
+peak RSS, the world's counts and the digest after the last tick. ``--paired`` steps a second,
+identical world without snapshots in turn with the first (``control_wall_ms``), so both see
+the same load from the rest of the machine.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--snapshot-every", type=int, default=0)
     parser.add_argument("--strict", action="store_true")
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--paired", action="store_true")
     args = parser.parse_args(argv)
     config = load_preset(args.preset)
     if args.persons:
@@ -38,8 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     world = World(config, strict=args.strict)
     genesis = time.perf_counter() - started
+    control = World(config, strict=args.strict) if args.paired else None
+    control_wall: list[float] = []
     for _ in range(args.warmup):
         world.step()
+        if control is not None:
+            control.step()
     folder = Path(tempfile.mkdtemp(prefix="bench-world-"))
     writer = SnapshotWriter(config.snapshot.compression)
     wall, cpu, submit = [], [], []
@@ -54,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
                 submit.append(1000.0 * (time.perf_counter() - s0))
             wall.append(1000.0 * (time.perf_counter() - w0))
             cpu.append(1000.0 * (time.thread_time() - c0))
+            if control is not None:
+                w0 = time.perf_counter()
+                control.step()
+                control_wall.append(1000.0 * (time.perf_counter() - w0))
         w0 = time.perf_counter()
         written = writer.close()
         drain = time.perf_counter() - w0
@@ -65,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         "preset": config.name, "persons": config.population.persons,
         "firms": config.economy.firms, "ticks": args.ticks, "genesis_s": genesis,
         "wall_ms": wall, "thread_cpu_ms": cpu, "submit_ms": submit,
+        "control_wall_ms": control_wall,
         "snapshots": len(written), "snapshot_bytes": snapshot_bytes, "drain_s": drain,
         "peak_rss_bytes": peak, "digest": world.digest(), "counts": world.counts(),
     }))

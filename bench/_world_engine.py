@@ -78,13 +78,15 @@ def world_engine(*, smoke: bool = False) -> Report:
     ticks = 6 if smoke else 90
     every = "3" if smoke else "30"
     plain = runs["tiny_island"]
-    snapped = _child("tiny_island", ticks, *scale, "--snapshot-every", every)
+    snapped = _child("tiny_island", ticks, *scale, "--snapshot-every", every, "--paired")
+    control = snapped["control_wall_ms"]
     strict = _child("tiny_island", 3 if smoke else 30, *scale, "--strict")
     measurements += [
-        at_most("snapshot_tick_ratio", median(snapped["wall_ms"]) / median(plain["wall_ms"]),
-                "x", 1.10, f"median tick time, snapshot every {every} ticks over {ticks}"),
-        figure("snapshot_tick_ratio_mean", _mean(snapped["wall_ms"]) / _mean(plain["wall_ms"]),
-               "x", "mean tick time (the ticks a snapshot overlaps weigh in)"),
+        at_most("snapshot_tick_ratio", median(snapped["wall_ms"]) / median(control), "x", 1.10,
+                f"median tick time, snapshot every {every} ticks over {ticks}, against a twin "
+                "world without snapshots stepped in turn"),
+        figure("snapshot_tick_ratio_mean", _mean(snapped["wall_ms"]) / _mean(control), "x",
+               "mean tick time (the ticks a snapshot overlaps weigh in)"),
         figure("snapshot_submit_ms", median(snapped["submit_ms"]), "ms",
                "copying the tables on the tick thread"),
         figure("snapshot_mb", snapped["snapshot_bytes"] / max(snapped["snapshots"], 1) / 1e6,
