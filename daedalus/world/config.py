@@ -56,7 +56,7 @@ class PopulationConfig(_Strict):
     use_representative_households: bool = True
     persons_per_agent: float = Field(1.0, gt=0, description="weight of each person slot")
     household_size: float = Field(2.5, ge=1)
-    headroom: float = Field(0.25, ge=0, le=4, description="spare slots for births, as a share")
+    headroom: float = Field(0.1, ge=0, le=4, description="spare slots for births, as a share")
     fertility_base: float = Field(1.8, ge=0, le=10, description="children per woman")
     mortality_base: float = Field(0.01, ge=0, le=1, description="yearly deaths per person")
     migration_rate: float = Field(

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["KeyedRng", "TickRng"]
+__all__ = ["FEW_SLOTS", "PHILOX_WORDS", "KeyedRng", "TickRng"]
+
+PHILOX_WORDS = 4
+"""64-bit words per Philox-4x64 counter step: ``advance(1)`` skips this many draws."""
+FEW_SLOTS = 8
+"""Up to this many slots, ``TickRng.at`` jumps to each draw instead of drawing up to the last."""
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,16 @@ class TickRng:
         return self.keyed.normal(self.system, purpose, self.tick, n)
 
     def at(self, purpose: str, slots: NDArray[np.int64]) -> NDArray[np.float64]:
-        """The uniform draws of ``slots`` only (the same values ``uniform`` gives them), drawing
-        no further than the highest slot asked for."""
+        """The uniform draws of ``slots`` only (the same values ``uniform`` gives them). A few
+        slots jump the counter straight to their draw; many draw up to the highest slot."""
         if slots.size == 0:
             return np.zeros(0)
-        return self.uniform(purpose, int(slots.max()) + 1)[slots]
+        if slots.size > FEW_SLOTS:
+            return self.uniform(purpose, int(slots.max()) + 1)[slots]
+        draws = np.empty(slots.size)
+        for index, slot in enumerate(slots.tolist()):
+            generator = self.keyed.generator(self.system, purpose, self.tick)
+            block, offset = divmod(slot, PHILOX_WORDS)
+            generator.bit_generator.advance(block)
+            draws[index] = generator.random(offset + 1)[-1]
+        return draws

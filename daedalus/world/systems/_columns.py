@@ -15,7 +15,10 @@ DAY = 365.0
 
 def group_sum(keys: NDArray[Any], weights: NDArray[Any], groups: int) -> NDArray[np.float64]:
     """The sum of ``weights`` per key in ``0..groups-1`` (float64, so money sums stay exact)."""
-    sums = np.bincount(keys.astype(np.int64), weights=weights.astype(np.float64), minlength=groups)
+    sums = np.bincount(
+        keys.astype(np.int64, copy=False), weights=weights.astype(np.float64, copy=False),
+        minlength=groups,
+    )
     return np.asarray(sums, dtype=np.float64)
 
 

@@ -25,10 +25,15 @@ def test_streams_differ_by_seed_system_purpose_and_tick():
     assert np.array_equal(base, KeyedRng(1).uniform("a", "b", 1, 50))
 
 
-def test_at_gives_the_slots_own_draws():
+@given(st.lists(st.integers(0, 5000), min_size=1, max_size=20))
+def test_at_gives_the_slots_own_draws_few_or_many(slots):
     tick = KeyedRng(9).for_tick("labour", 4)
-    slots = np.array([3, 17, 250])
-    assert np.array_equal(tick.at("seek", slots), tick.uniform("seek", 251)[slots])
+    chosen = np.array(slots, dtype=np.int64)
+    assert np.array_equal(tick.at("seek", chosen), tick.uniform("seek", 5001)[chosen])
+
+
+def test_at_of_no_slot_is_empty():
+    tick = KeyedRng(9).for_tick("labour", 4)
     assert tick.at("seek", np.zeros(0, dtype=np.int64)).size == 0
 
 
