@@ -21,7 +21,7 @@ from daedalus.world.core import (
     SystemContext,
     Writes,
 )
-from daedalus.world.systems._columns import DAY, group_sum, working_age
+from daedalus.world.systems._columns import DAY, working_age
 
 __all__ = ["DEMOGRAPHY", "daily_birth_chance", "daily_death_chance"]
 
@@ -81,7 +81,8 @@ def _run(ctx: SystemContext) -> Writes:
         p["age_days"], p["health"], infected, pop.mortality_base, fatality,
         health_cfg.infectious_days,
     )
-    # One draw decides both: death at the low end, a birth at the high end (never both).
+    # One draw per slot decides the day: death at the low end, migration just above it (for
+    # the jobless), a birth at the high end; the bands never overlap.
     life = ctx.rng.uniform("life", n)
     dies = alive & (life < death)
     dead = np.flatnonzero(dies)
@@ -113,7 +114,7 @@ def _run(ctx: SystemContext) -> Writes:
         p[column][slots] = p[column][mothers]
     ctx.events.emit(Births(slots))
 
-    _migrate(ctx, p)
+    _migrate(ctx, p, life - death)
     years = p["age_days"] // int(DAY)
     p["education"] = np.where(alive & (years < 22), np.minimum(years // 4, 5), p["education"])
     p["education"] = p["education"].astype(np.uint8)
@@ -125,27 +126,27 @@ def _run(ctx: SystemContext) -> Writes:
     p["health"] = np.clip(health, np.float32(0.05), np.float32(1.0)).astype(np.float32)
 
     tiles = ctx.capacity("tiles")
-    population = group_sum(p["tile"][alive], p["weight"][alive], tiles).astype(np.float32)
+    living_weight = np.where(alive, p["weight"], np.float32(0.0))
+    population = np.bincount(p["tile"], weights=living_weight, minlength=tiles).astype(np.float32)
     writes: Writes = {f"persons.{name}": values for name, values in p.items()}
     writes["tiles.population"] = population
     return writes
 
 
-def _migrate(ctx: SystemContext, p: dict[str, NDArray[Any]]) -> None:
+def _migrate(ctx: SystemContext, p: dict[str, NDArray[Any]], draw: NDArray[np.float64]) -> None:
     """Jobless adults move, now and then, to a region with lower unemployment, settling on
-    the tile of a random firm there."""
+    the tile of a random firm there; ``draw`` is each slot's uniform draw above its death
+    band (so uniform on the band it falls in)."""
     cfg = ctx.config
-    n = p["alive"].size
     regions = ctx.capacity("regions")
     if regions < 2:
         return
     jobless = working_age(p["age_days"], p["alive"], cfg.government.pension_age_years)
     jobless &= p["employer"] < 0
-    # One draw per slot: below the rate it moves, and the draw's position below the rate
-    # (itself uniform) picks the destination region, its remainder the firm to settle by.
+    # Below the rate it moves; the draw's position below the rate (itself uniform) picks the
+    # destination region, and its remainder the firm to settle by.
     rate = cfg.population.migration_rate
-    draw = ctx.rng.uniform("migrate", n)
-    movers = np.flatnonzero(jobless & (draw < rate))
+    movers = np.flatnonzero(jobless & (draw >= 0.0) & (draw < rate))
     scaled = draw[movers] / rate * regions
     destination = scaled.astype(np.int64) % regions
     unemployment = ctx.col("regions.unemployment")
