@@ -28,11 +28,15 @@ class KeyedRng:
 
     master_seed: int
 
-    def generator(self, system: str, purpose: str, tick: int) -> np.random.Generator:
-        """The generator of one (system, purpose, tick) stream, at its first draw."""
+    def philox(self, system: str, purpose: str, tick: int) -> np.random.Philox:
+        """The bit generator of one (system, purpose, tick) stream, at its first draw."""
         text = f"{self.master_seed}/{system}/{purpose}/{tick}".encode()
         key = np.frombuffer(hashlib.blake2b(text, digest_size=16).digest(), dtype="<u8")
-        return np.random.Generator(np.random.Philox(key=key.copy()))
+        return np.random.Philox(key=key.copy())
+
+    def generator(self, system: str, purpose: str, tick: int) -> np.random.Generator:
+        """The generator of one (system, purpose, tick) stream, at its first draw."""
+        return np.random.Generator(self.philox(system, purpose, tick))
 
     def uniform(self, system: str, purpose: str, tick: int, n: int) -> NDArray[np.float64]:
         """``n`` draws in [0, 1); draw ``k`` is the same whatever ``n`` (one 64-bit word each)."""
@@ -74,8 +78,8 @@ class TickRng:
             return self.uniform(purpose, int(slots.max()) + 1)[slots]
         draws = np.empty(slots.size)
         for index, slot in enumerate(slots.tolist()):
-            generator = self.keyed.generator(self.system, purpose, self.tick)
+            philox = self.keyed.philox(self.system, purpose, self.tick)
             block, offset = divmod(slot, PHILOX_WORDS)
-            generator.bit_generator.advance(block)
-            draws[index] = generator.random(offset + 1)[-1]
+            philox.advance(block)
+            draws[index] = np.random.Generator(philox).random(offset + 1)[-1]
         return draws

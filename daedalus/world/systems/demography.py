@@ -46,7 +46,7 @@ def daily_death_chance(
     daily = np.float32(mortality_base * 0.12 / DAY) * np.exp(slope * (years - np.float32(40.0)))
     frailty = np.float32(1.6) - health.astype(np.float32)
     risk = daily * frailty + infected.astype(np.float32) * np.float32(fatality / infectious_days)
-    return np.minimum(risk, np.float32(1.0)).astype(np.float64)
+    return np.asarray(np.minimum(risk, np.float32(1.0)), dtype=np.float64)
 
 
 def daily_birth_chance(
