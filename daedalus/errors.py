@@ -17,6 +17,7 @@ The tree::
     │   └── NetworkBlockedError    a test tried to reach a real model over the network
     ├── BudgetExceededError        a hard budget refused a call; the run stays resumable
     ├── StateConflictError         a graph state update that contradicts what a log recorded
+    ├── InvariantError             a world tick that broke an invariant (money, goods, budgets)
     └── RunError                   a run that cannot be found, resumed or branched
 
 Messages are one line a user can act on: what was wrong, where, and what was expected.
@@ -28,6 +29,7 @@ __all__ = [
     "BudgetExceededError",
     "ConfigError",
     "DaedalusError",
+    "InvariantError",
     "ModelError",
     "ModelOutputError",
     "ModelRequestError",
@@ -105,6 +107,11 @@ class BudgetExceededError(DaedalusError):
 
 class StateConflictError(DaedalusError):
     """A state update that contradicts an append-only log (same id, different content)."""
+
+
+class InvariantError(DaedalusError):
+    """A world tick broke an invariant (a stock below zero, money or goods not conserved, a
+    budget identity off); the message lists what broke at which tick."""
 
 
 class RunError(DaedalusError):

@@ -32,6 +32,10 @@ EXPECTED = {
         "STORE_ENV", "SqliteRunStore", "StoreLayout", "store_dir",
     ],
     "daedalus.exports": ["EXPORT_FILES", "EXPORT_FORMATS", "write_exports"],
+    "daedalus.world": [
+        "KPI_NAMES", "TickRecord", "World", "WorldConfig", "list_presets", "load_preset",
+        "parse_preset",
+    ],
     "daedalus.templates": ["TemplateInfo", "list_templates", "load_template", "parse_template"],
     "daedalus.prompts": ["Prompt", "available_prompts", "load_prompt"],
     "daedalus.runs": [

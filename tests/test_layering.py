@@ -22,6 +22,7 @@ SOURCES = {"daedalus": ROOT / "daedalus", "daedalus.agents": ROOT / "agents",
 # Lowest first. A module may import its own package and packages of strictly lower layers.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("daedalus.errors", "daedalus.domain"),
+    ("daedalus.world",),
     ("daedalus.scenario", "daedalus.provenance", "daedalus.prompts", "daedalus.profiles"),
     ("daedalus.kernel", "daedalus.templates"),
     ("daedalus.state",),

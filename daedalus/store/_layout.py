@@ -40,6 +40,7 @@ class StoreLayout:
         <root>/cache.sqlite           the model response cache
         <root>/ledgers/<run_id>.jsonl every model call of a run, written as it happens
         <root>/exports/<run_id>/      default export directory of a run
+        <root>/worlds/<run_id>/       a world-engine run: snapshots, event log, KPIs, metadata
     """
 
     root: Path
@@ -72,6 +73,14 @@ class StoreLayout:
     @property
     def exports_root(self) -> Path:
         return self.root / "exports"
+
+    @property
+    def worlds_root(self) -> Path:
+        return self.root / "worlds"
+
+    def world_dir(self, run_id: str) -> Path:
+        """Where ``daedalus world run`` writes a world run's files."""
+        return self.worlds_root / run_id
 
     def exports_dir(self, run_id: str) -> Path:
         """Where ``daedalus export`` writes a run's files unless told otherwise."""

@@ -40,6 +40,7 @@ TARGETED = {
     "replay_and_branch": {
         "replay_new_calls", "replay_run_json_same", "branch_calls_over_allowance",
     },
+    "world_engine": {"tiny_ms_per_tick", "tiny_peak_rss_gb", "snapshot_tick_ratio"},
 }
 """Per benchmark, the figures that carry the issue's targets."""
 
@@ -127,6 +128,15 @@ def test_cli_writes_the_json_list(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert full["reports"][0]["measurements"][0]["ok"] is not None
     printed = capsys.readouterr().out
     assert "== replay_and_branch" in printed and "machine:" in printed
+
+
+def test_world_engine_ran_the_tiny_world(smoke_reports: dict[str, Report]) -> None:
+    report = smoke_reports["world_engine"]
+    tiny = report.details["tiny_island"]
+    assert tiny["persons"] == 2000 and len(tiny["wall_ms"]) == 6
+    assert tiny["counts"]["persons"] > 0 and len(tiny["digest"]) == 64
+    values = {m.name: m.value for m in report.measurements}
+    assert values["snapshot_mb"] > 0 and values["tiny_peak_rss_gb"] > 0
 
 
 def test_unknown_benchmark_is_refused() -> None:

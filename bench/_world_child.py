@@ -1,0 +1,87 @@
+"""One world-engine measurement in a fresh process (so peak memory is the preset's own).
+
+``python -m bench._world_child PRESET TICKS [--persons N --firms M] [--snapshot-every K]
+[--strict] [--paired]`` prints one JSON object: wall and CPU milliseconds of every tick, the
+peak RSS, the world's counts and the digest after the last tick. ``--paired`` steps a second,
+identical world without snapshots in turn with the first (``control_wall_ms``), so both see
+the same load from the rest of the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from daedalus.world import World, load_preset
+from daedalus.world.io import SnapshotWriter, snapshot_dir
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench._world_child")
+    parser.add_argument("preset")
+    parser.add_argument("ticks", type=int)
+    parser.add_argument("--persons", type=int)
+    parser.add_argument("--firms", type=int)
+    parser.add_argument("--snapshot-every", type=int, default=0)
+    parser.add_argument("--strict", action="store_true")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--paired", action="store_true")
+    args = parser.parse_args(argv)
+    config = load_preset(args.preset)
+    if args.persons:
+        config = config.scaled(args.persons, args.firms or max(args.persons // 16, 10))
+    started = time.perf_counter()
+    world = World(config, strict=args.strict)
+    genesis = time.perf_counter() - started
+    control = World(config, strict=args.strict) if args.paired else None
+    control_wall: list[float] = []
+    for _ in range(args.warmup):
+        world.step()
+        if control is not None:
+            control.step()
+    folder = Path(tempfile.mkdtemp(prefix="bench-world-"))
+    writer = SnapshotWriter(config.snapshot.compression)
+    wall, cpu, submit = [], [], []
+    try:
+        for _ in range(args.ticks):
+            w0, c0 = time.perf_counter(), time.thread_time()
+            record = world.step()
+            if args.snapshot_every and record["tick"] % args.snapshot_every == 0:
+                s0 = time.perf_counter()
+                writer.submit(snapshot_dir(folder, record["tick"]), world.tables,
+                              {"tick": record["tick"], "digest": record["digest"]})
+                submit.append(1000.0 * (time.perf_counter() - s0))
+            wall.append(1000.0 * (time.perf_counter() - w0))
+            cpu.append(1000.0 * (time.thread_time() - c0))
+            if control is not None:
+                w0 = time.perf_counter()
+                control.step()
+                control_wall.append(1000.0 * (time.perf_counter() - w0))
+        w0 = time.perf_counter()
+        written = writer.close()
+        drain = time.perf_counter() - w0
+        snapshot_bytes = sum(p.stat().st_size for d in written for p in d.iterdir())
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+    print(json.dumps({
+        "preset": config.name, "persons": config.population.persons,
+        "firms": config.economy.firms, "ticks": args.ticks, "genesis_s": genesis,
+        "wall_ms": wall, "thread_cpu_ms": cpu, "submit_ms": submit,
+        "control_wall_ms": control_wall,
+        "snapshots": len(written), "snapshot_bytes": snapshot_bytes, "drain_s": drain,
+        "peak_rss_bytes": peak, "digest": world.digest(), "counts": world.counts(),
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,3 @@
+"""The shipped world presets, one YAML file each, read through ``daedalus.world.load_preset``.
+May import nothing: a data folder.
+"""

@@ -1,0 +1,23 @@
+import numpy as np
+
+from daedalus.world.core import SCHEMAS, Table, state_digest
+
+
+def _tables() -> dict[str, Table]:
+    persons = Table.empty(SCHEMAS["persons"], 200_000)  # large columns hash on the threads
+    persons.columns["deposits"][:] = np.arange(200_000)
+    return {"persons": persons, "macro": Table.empty(SCHEMAS["macro"], 1)}
+
+
+def test_equal_states_have_equal_digests_whatever_the_dict_order():
+    tables = _tables()
+    reordered = {name: tables[name].copy() for name in reversed(list(tables))}
+    assert state_digest(tables, 3) == state_digest(reordered, 3)
+
+
+def test_one_changed_value_or_another_tick_changes_the_digest():
+    tables = _tables()
+    before = state_digest(tables, 3)
+    assert state_digest(tables, 4) != before
+    tables["persons"].columns["deposits"][123_456] += 1e-9
+    assert state_digest(tables, 3) != before
