@@ -39,6 +39,7 @@ from daedalus.llm._request import (
     read_request,
     sampling_of,
 )
+from daedalus.llm._scenario_writers import scenario_answer
 from daedalus.llm._scene_writers import scene_answer
 from daedalus.llm._schema_fill import fill_schema
 from daedalus.llm._tokens import (
@@ -126,6 +127,8 @@ class OfflineChatModel(BaseChatModel):
             if value is None:
                 system, user = _text_of(messages, "system"), _text_of(messages, "human")
                 value = scene_answer(schema, system, user, dice.child("scene"))
+            if value is None:
+                value = scenario_answer(schema, user, dice.child("scenario"))
             if value is None:
                 value = fill_schema(schema, writer, dice.child("value"))
             if request.kind is OutputKind.TOOL_CALL:

@@ -66,3 +66,25 @@ def test_extraction_keeps_each_statement_with_its_own_turn():
         {"turn_index": 2, "information": "Two enterprise customers signed letters of intent",
          "confidence": 0.8},
     ]
+
+
+def test_new_scenarios_take_their_cast_and_mode_from_the_description():
+    import asyncio
+
+    from daedalus.agents.config_generator import generate_scenario
+    from daedalus.domain import EntityKind, TemporalMode
+    from daedalus.llm.router import Router
+
+    council = asyncio.run(generate_scenario(
+        "a city council votes on closing the harbour", Router.offline(seed=1)))
+    kinds = {e.kind for e in council.entities}
+    assert EntityKind.INSTITUTION in kinds and EntityKind.HUMAN in kinds
+    assert council.mode is TemporalMode.PEARL
+    facts = [k.text for e in council.entities for k in e.knowledge]
+    assert len(facts) == len(set(facts))  # no member repeats another's line
+    what_if = asyncio.run(generate_scenario(
+        "what if the bakery had not signed the lease", Router.offline(seed=1)))
+    assert what_if.mode is TemporalMode.BRANCHING
+    ending = asyncio.run(generate_scenario(
+        "the bridge collapsed in May; how did it come to that", Router.offline(seed=1)))
+    assert ending.mode is TemporalMode.PORTAL
