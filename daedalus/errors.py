@@ -18,6 +18,7 @@ The tree::
     ├── BudgetExceededError        a hard budget refused a call; the run stays resumable
     ├── StateConflictError         a graph state update that contradicts what a log recorded
     └── RunError                   a run that cannot be found, resumed or branched
+        └── RunBusyError           another process holds the run's lease
 
 Messages are one line a user can act on: what was wrong, where, and what was expected.
 """
@@ -36,6 +37,7 @@ __all__ = [
     "OutOfCreditError",
     "ProvenanceError",
     "RegistryError",
+    "RunBusyError",
     "RunError",
     "StateConflictError",
     "TemplateError",
@@ -109,3 +111,7 @@ class StateConflictError(DaedalusError):
 
 class RunError(DaedalusError):
     """A run that cannot be found, resumed or branched."""
+
+
+class RunBusyError(RunError):
+    """Another live process holds the run's lease (it is running, resuming or branching it)."""

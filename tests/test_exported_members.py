@@ -28,7 +28,7 @@ EXPECTED = {
         "select_participants",
     ],
     "daedalus.store": [
-        "DEFAULT_LIST_LIMIT", "DEFAULT_STORE_DIR", "MemoryRunStore", "RunStore", "RunSummary",
+        "DEFAULT_LIST_LIMIT", "DEFAULT_STORE_DIR", "LEASE_TTL_S", "Lease", "MemoryRunStore", "RunStore", "RunSummary",
         "STORE_ENV", "SqliteRunStore", "StoreLayout", "store_dir",
     ],
     "daedalus.exports": ["EXPORT_FILES", "EXPORT_FORMATS", "write_exports"],
