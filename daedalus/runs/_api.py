@@ -25,6 +25,7 @@ from daedalus.runs._execute import (
     record_state,
     run_coroutine,
 )
+from daedalus.runs._lease import HeldLease, hold_lease
 from daedalus.runs._ledger_log import LedgerLog
 from daedalus.runs._router import build_router
 from daedalus.runs._run import Run
@@ -131,9 +132,10 @@ def run(
     with SqliteRunStore(layout.runs_db) as runs:
         runs.create_run(meta)
         runs.save_record(runs.load_record(run_id).model_copy(update={"scenario": scenario}))
-    execution = Execution(scenario, meta, layout, router, seed, progress)
-    values = run_coroutine(execution.drive({"scenario": scenario}))
-    finished = Run(execution.save(values, status="completed"), layout)
+    with hold_lease(layout, run_id) as lease:
+        execution = Execution(scenario, meta, layout, router, seed, progress, lease)
+        values = run_coroutine(execution.drive({"scenario": scenario}))
+        finished = Run(execution.save(values, status="completed"), layout)
     if out is not None:
         finished.export(out, formats)
     return finished
@@ -149,15 +151,39 @@ def resume(
     budget: float | None = None,
     on_notice: Callable[[str], None] | None = None,
     router: Router | None = None,
+    wait: bool = False,
 ) -> Run:
     """Continue a run from its last checkpoint; completed model calls are not repeated (their
     answers come from the response cache, at no cost). A completed run is returned as is.
-    A run made with a router of your own needs it again (``router=``)."""
+    A run made with a router of your own needs it again (``router=``). A run another process
+    is working on raises ``RunBusyError``, or with ``wait=True`` is waited for."""
     layout = StoreLayout.at(store).create()
     with SqliteRunStore(layout.runs_db) as runs:
-        record = runs.load_record(run_id)
-    if record.run.status == "completed":
-        return Run(record, layout)
+        runs.load_record(run_id)  # an unknown id fails before any lease is asked for
+    with hold_lease(layout, run_id, wait=wait, on_wait=on_notice) as lease:
+        with SqliteRunStore(layout.runs_db) as runs:
+            record = runs.load_record(run_id)  # as the previous owner left it
+        if record.run.status == "completed":
+            return Run(record, layout)
+        return _resume_leased(
+            layout, record, lease, progress=progress, offline_latency=offline_latency,
+            concurrency=concurrency, budget=budget, on_notice=on_notice, router=router,
+        )
+
+
+def _resume_leased(
+    layout: StoreLayout,
+    record: RunRecord,
+    lease: HeldLease,
+    *,
+    progress: ProgressSink | None,
+    offline_latency: float,
+    concurrency: int,
+    budget: float | None,
+    on_notice: Callable[[str], None] | None,
+    router: Router | None,
+) -> Run:
+    run_id = record.run.id
     if record.scenario is None:
         raise RunError(f"run {run_id!r} has no stored scenario and cannot be resumed")
     meta = record.run.model_copy(update={"status": "running"})
@@ -167,7 +193,7 @@ def resume(
     )
     if notice and on_notice is not None:
         on_notice(notice)
-    execution = Execution(record.scenario, meta, layout, router, meta.seed, progress)
+    execution = Execution(record.scenario, meta, layout, router, meta.seed, progress, lease)
     with SqliteRunStore(layout.runs_db) as runs:
         runs.update_status(run_id, "running")
     values = run_coroutine(execution.drive(None))
@@ -214,6 +240,8 @@ def branch(
     progress: ProgressSink | None = None,
     offline_latency: float = 0.0,
     router: Router | None = None,
+    wait: bool = False,
+    on_notice: Callable[[str], None] | None = None,
 ) -> Run:
     """Fork a finished forward-mode run after moment ``at`` with ``intervention`` (M12).
 
@@ -221,12 +249,35 @@ def branch(
     shared prefix costs no model call, the parent's moments are never changed, and the branch's
     moments (ids ``<branch>-tp-NNN``) are added to the run's record. ``branch_id`` defaults to
     the first free ``w1``, ``w2``...; a branch cut short (a crash, a model failure) is continued
-    by calling ``branch`` again with the same moment and intervention.
+    by calling ``branch`` again with the same moment and intervention. A run another process
+    is working on raises ``RunBusyError``, or with ``wait=True`` is waited for.
     """
     run_id = run_or_id.id if isinstance(run_or_id, Run) else run_or_id
     layout = StoreLayout.at(store).create()
     with SqliteRunStore(layout.runs_db) as runs:
-        record = runs.load_record(run_id)
+        runs.load_record(run_id)  # an unknown id fails before any lease is asked for
+    with hold_lease(layout, run_id, wait=wait, on_wait=on_notice) as lease:
+        with SqliteRunStore(layout.runs_db) as runs:
+            record = runs.load_record(run_id)
+        return _branch_leased(
+            layout, record, lease, at=at, intervention=intervention, branch_id=branch_id,
+            progress=progress, offline_latency=offline_latency, router=router,
+        )
+
+
+def _branch_leased(
+    layout: StoreLayout,
+    record: RunRecord,
+    lease: HeldLease,
+    *,
+    at: str,
+    intervention: str,
+    branch_id: str | None,
+    progress: ProgressSink | None,
+    offline_latency: float,
+    router: Router | None,
+) -> Run:
+    run_id = record.run.id
     scenario = record.scenario
     if scenario is None:
         raise RunError(f"run {run_id!r} has no stored scenario and cannot be branched")
@@ -240,7 +291,7 @@ def branch(
         layout, record, router=router, budget=None, concurrency=8,
         offline_latency=offline_latency, doing="branch",
     )
-    execution = Execution(scenario, meta, layout, router, meta.seed, progress)
+    execution = Execution(scenario, meta, layout, router, meta.seed, progress, lease)
     try:
         wanted = BranchSpec(id=branch_id or "w1", fork_timepoint=at, intervention=intervention)
     except ValidationError as exc:
