@@ -54,7 +54,12 @@ WaitOption = Annotated[
 ]
 BudgetOption = Annotated[
     float | None,
-    typer.Option("--budget", metavar="USD", min=0.0, help="Spending cap for the run's calls."),
+    typer.Option(
+        "--budget",
+        metavar="USD",
+        min=0.0,
+        help="Spending cap for the whole run: every process, resume and branch counts.",
+    ),
 ]
 
 

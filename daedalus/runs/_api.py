@@ -14,6 +14,7 @@ from daedalus.domain import TemporalMode
 from daedalus.errors import ConfigError, RunError
 from daedalus.exports import EXPORT_FORMATS
 from daedalus.graphs.branching import BranchSpec
+from daedalus.llm._money import sum_dollars
 from daedalus.llm.cache import SQLiteResponseCache
 from daedalus.llm.ledger import Ledger
 from daedalus.llm.router import Router
@@ -59,6 +60,7 @@ def _router_for(
     budget_mode: str,
     concurrency: int,
     offline_latency: float,
+    spent_usd: float = 0.0,
 ) -> tuple[Router, str, str | None]:
     log = LedgerLog.of(layout.root, run_id)
     choice = build_router(
@@ -71,6 +73,7 @@ def _router_for(
         offline_latency=offline_latency,
         cache=SQLiteResponseCache(layout.cache_db),
         ledger=Ledger(on_record=log.append),
+        spent_usd=spent_usd,
     )
     return choice.router, choice.label, choice.notice
 
@@ -186,7 +189,13 @@ def _resume_leased(
     run_id = record.run.id
     if record.scenario is None:
         raise RunError(f"run {run_id!r} has no stored scenario and cannot be resumed")
-    meta = record.run.model_copy(update={"status": "running"})
+    changes: dict[str, object] = {"status": "running"}
+    if budget is not None and router is None:
+        spent = sum_dollars(row.cost_usd for row in LedgerLog.of(layout.root, run_id).read())
+        if on_notice is not None:
+            on_notice(_budget_notice(record.run, budget, spent))
+        changes["budget_usd"] = budget
+    meta = record.run.model_copy(update=changes)
     router, notice = _router_again(
         layout, record, router=router, budget=budget, concurrency=concurrency,
         offline_latency=offline_latency, doing="resume",
@@ -194,8 +203,8 @@ def _resume_leased(
     if notice and on_notice is not None:
         on_notice(notice)
     execution = Execution(record.scenario, meta, layout, router, meta.seed, progress, lease)
-    with SqliteRunStore(layout.runs_db) as runs:
-        runs.update_status(run_id, "running")
+    with SqliteRunStore(layout.runs_db) as runs:  # the status, and a new cap, kept at once
+        runs.save_record(record.model_copy(update={"run": meta}))
     values = run_coroutine(execution.drive(None))
     return Run(execution.save(values, status="completed"), layout)
 
@@ -211,7 +220,8 @@ def _router_again(
     doing: str,
 ) -> tuple[Router, str | None]:
     """The router a stored run continues with: the one handed in, else one rebuilt from the
-    run's own options (model, server, budget), with a new budget when one is given."""
+    run's own options (model, server, budget). The rebuilt budget counts every dollar the run's
+    ledger holds (all earlier processes and branches); ``budget`` replaces the run's cap."""
     meta = record.run
     if router is not None:
         router.ledger.listen(LedgerLog.of(layout.root, meta.id).append)
@@ -220,14 +230,29 @@ def _router_again(
         raise RunError(f"run {meta.id!r} used a router of its own; pass router= to {doing} it")
     scenario = record.scenario
     fallback_mode = scenario.fidelity.budget_mode if scenario is not None else "soft"
+    spent = sum_dollars(row.cost_usd for row in LedgerLog.of(layout.root, meta.id).read())
     rebuilt, _, notice = _router_for(
         layout, meta.id, model=meta.model if meta.model != "auto" else None,
         base_url=meta.base_url, seed=meta.seed,
         budget=budget if budget is not None else meta.budget_usd,
         budget_mode=meta.budget_mode or fallback_mode, concurrency=concurrency,
-        offline_latency=offline_latency,
+        offline_latency=offline_latency, spent_usd=spent,
     )
     return rebuilt, notice
+
+
+def _budget_notice(meta: RunMeta, budget: float, spent: float) -> str:
+    """What a user is told when ``resume --budget`` changes a run's cap."""
+    before = "no cap" if meta.budget_usd is None else f"${meta.budget_usd:.4f}"
+    change = (
+        "raised" if meta.budget_usd is None or budget > meta.budget_usd
+        else "lowered" if budget < meta.budget_usd else "kept"
+    )
+    mode = f", {meta.budget_mode} mode" if meta.budget_mode else ""
+    return (
+        f"budget of run {meta.id} {change}: {before} -> ${budget:.4f} for the whole run "
+        f"(${spent:.6f} spent so far{mode})"
+    )
 
 
 def branch(

@@ -53,14 +53,16 @@ def build_router(
     offline_latency: float,
     cache: ResponseCache,
     ledger: Ledger,
+    spent_usd: float = 0.0,
 ) -> RouterChoice:
     """The router for a run.
 
     No key and no model: the offline model (with a notice saying how to switch). A base URL: any
     OpenAI-compatible server (Ollama, vLLM, OpenRouter itself). Otherwise OpenRouter with M18
-    routing, or ``model`` pinned first in every fallback chain.
+    routing, or ``model`` pinned first in every fallback chain. ``spent_usd`` is what the run
+    spent in earlier processes: the budget counts it.
     """
-    budget = BudgetGuard(budget_usd, BudgetMode(budget_mode))
+    budget = BudgetGuard(budget_usd, BudgetMode(budget_mode), spent_usd=spent_usd)
     shared: dict[str, Any] = {
         "seed": seed, "concurrency": concurrency, "cache": cache, "ledger": ledger, "budget": budget
     }
