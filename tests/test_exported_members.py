@@ -32,7 +32,7 @@ EXPECTED = {
         "STORE_ENV", "SqliteRunStore", "StoreLayout", "store_dir",
     ],
     "daedalus.exports": ["EXPORT_FILES", "EXPORT_FORMATS", "write_exports"],
-    "daedalus.templates": ["TemplateInfo", "list_templates", "load_template", "parse_template"],
+    "daedalus.templates": ["MAX_TEMPLATE_BYTES", "TemplateInfo", "list_templates", "load_template", "parse_template"],
     "daedalus.prompts": ["Prompt", "available_prompts", "load_prompt"],
     "daedalus.runs": [
         "OFFLINE_NOTICE", "Convergence", "Estimate", "Run", "branch", "compare", "estimate",

@@ -26,6 +26,7 @@ from daedalus.cli._options import (
     RunRef,
     StoreOption,
     TemplateArg,
+    checked_out,
     existing_store,
     parse_formats,
     resolve_run,
@@ -68,6 +69,7 @@ def _export_formats(formats: list[str] | None, out: Path | None, skip: bool) -> 
     chosen = parse_formats(formats)
     if skip and out is not None:
         raise ConfigError("--out names where exports go, so it cannot be used with --no-export")
+    checked_out(out)
     return () if skip else chosen
 
 

@@ -199,9 +199,11 @@ class ModelAsker:
             return value
         except BaseException as exc:
             error = _error_name(exc)
-            _log.warning(
-                "model failed", model=routed.model_id, node=call.node, error=self._describe(exc)
-            )
+            if _moves_on(exc):  # errors that end the run are the run's one-line error instead
+                _log.warning(
+                    "model failed", model=routed.model_id, node=call.node,
+                    error=self._describe(exc),
+                )
             raise
         finally:
             if usage.requests:
@@ -386,6 +388,15 @@ def _may_be_unsupported(routed: RoutedModel, sent: dict[str, Any]) -> bool:
 
 def _outcome(state: RetryCallState) -> BaseException | None:
     return state.outcome.exception() if state.outcome is not None else None
+
+
+def _moves_on(exc: BaseException) -> bool:
+    """True for a failure after which the router tries the next model of the chain."""
+    if isinstance(exc, InvalidOutput):
+        return True
+    if not isinstance(exc, Exception) or isinstance(exc, BudgetExceededError):
+        return False
+    return classify(exc) in (FailureKind.RETRY, FailureKind.NEXT_MODEL)
 
 
 def _retryable(exc: BaseException) -> bool:

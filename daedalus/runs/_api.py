@@ -32,6 +32,7 @@ from daedalus.runs._router import build_router
 from daedalus.runs._run import Run
 from daedalus.scenario import Scenario
 from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store._health import check_store
 from daedalus.store.record import RunMeta, RunRecord
 from daedalus.templates import load_template
 
@@ -106,7 +107,7 @@ def run(
     and resumable with ``resume(run.id)`` after any failure. ``out`` writes the exports.
     """
     scenario = _scenario(scenario)
-    layout = StoreLayout.at(store).create()
+    layout = check_store(StoreLayout.at(store))
     run_id = run_id or new_run_id()
     mode = budget_mode or scenario.fidelity.budget_mode
     if router is not None:
@@ -160,7 +161,7 @@ def resume(
     answers come from the response cache, at no cost). A completed run is returned as is.
     A run made with a router of your own needs it again (``router=``). A run another process
     is working on raises ``RunBusyError``, or with ``wait=True`` is waited for."""
-    layout = StoreLayout.at(store).create()
+    layout = check_store(StoreLayout.at(store))
     with SqliteRunStore(layout.runs_db) as runs:
         runs.load_record(run_id)  # an unknown id fails before any lease is asked for
     with hold_lease(layout, run_id, wait=wait, on_wait=on_notice) as lease:
@@ -278,7 +279,7 @@ def branch(
     is working on raises ``RunBusyError``, or with ``wait=True`` is waited for.
     """
     run_id = run_or_id.id if isinstance(run_or_id, Run) else run_or_id
-    layout = StoreLayout.at(store).create()
+    layout = check_store(StoreLayout.at(store))
     with SqliteRunStore(layout.runs_db) as runs:
         runs.load_record(run_id)  # an unknown id fails before any lease is asked for
     with hold_lease(layout, run_id, wait=wait, on_wait=on_notice) as lease:
