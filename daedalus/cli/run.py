@@ -53,6 +53,15 @@ WaitOption = Annotated[
         help="If another process is working on the run, wait for it instead of failing.",
     ),
 ]
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--request-timeout",
+        metavar="SECONDS",
+        min=0.001,
+        help="Abandon (and retry) a model request after this long (default 120; kept by the run).",
+    ),
+]
 BudgetOption = Annotated[
     float | None,
     typer.Option(
@@ -99,6 +108,7 @@ def run_command(
     formats: FormatOption = None,
     no_export: NoExportOption = False,
     offline_latency: LatencyOption = 0.0,
+    request_timeout: TimeoutOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run a scenario, show its progress and summary, and write its exports.
@@ -127,6 +137,7 @@ def run_command(
                 progress=progress,
                 run_id=run_id,
                 on_notice=lambda text: err.print(text, highlight=False, soft_wrap=True),
+                request_timeout=request_timeout,
             )
         paths = _export(finished, out, chosen)
         print_outcome(Console(), finished, paths, as_json=as_json)
@@ -141,6 +152,7 @@ def resume_command(
     no_export: NoExportOption = False,
     offline_latency: LatencyOption = 0.0,
     wait: WaitOption = False,
+    request_timeout: TimeoutOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Continue an interrupted run from its last checkpoint; paid calls are not repeated.
@@ -175,6 +187,7 @@ def resume_command(
                 budget=budget,
                 on_notice=lambda text: err.print(text, highlight=False, soft_wrap=True),
                 wait=wait,
+                request_timeout=request_timeout,
             )
         paths = _export(finished, out, chosen)
         print_outcome(Console(), finished, paths, as_json=as_json, extra_json={"resumed": True})

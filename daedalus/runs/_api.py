@@ -62,6 +62,7 @@ def _router_for(
     concurrency: int,
     offline_latency: float,
     spent_usd: float = 0.0,
+    request_timeout: float | None = None,
 ) -> tuple[Router, str, str | None]:
     log = LedgerLog.of(layout.root, run_id)
     choice = build_router(
@@ -73,8 +74,9 @@ def _router_for(
         concurrency=concurrency,
         offline_latency=offline_latency,
         cache=SQLiteResponseCache(layout.cache_db),
-        ledger=Ledger(on_record=log.append),
+        ledger=Ledger(on_record=log.append, on_settle=log.settle),
         spent_usd=spent_usd,
+        request_timeout=request_timeout,
     )
     return choice.router, choice.label, choice.notice
 
@@ -96,6 +98,7 @@ def run(
     run_id: str | None = None,
     on_notice: Callable[[str], None] | None = None,
     router: Router | None = None,
+    request_timeout: float | None = None,
 ) -> Run:
     """Run a scenario (a ``Scenario``, a shipped template id or a YAML path) and store it.
 
@@ -105,18 +108,21 @@ def run(
     model)``, or one with your own HTTP clients) and overrides the model options. The run is
     checkpointed in the store (``store``, else ``$DAEDALUS_HOME``, else ``./daedalus_runs``)
     and resumable with ``resume(run.id)`` after any failure. ``out`` writes the exports.
+    ``request_timeout`` bounds each request to a real model in seconds (default 120).
     """
     scenario = _scenario(scenario)
     layout = check_store(StoreLayout.at(store))
     run_id = run_id or new_run_id()
     mode = budget_mode or scenario.fidelity.budget_mode
     if router is not None:
-        router.ledger.listen(LedgerLog.of(layout.root, run_id).append)
+        log = LedgerLog.of(layout.root, run_id)
+        router.ledger.listen(log.append, log.settle)
         label, notice = ("offline" if router.is_offline else "custom"), None
     else:
         router, label, notice = _router_for(
             layout, run_id, model=model, base_url=base_url, seed=seed, budget=budget,
             budget_mode=mode, concurrency=concurrency, offline_latency=offline_latency,
+            request_timeout=request_timeout,
         )
     if notice and on_notice is not None:
         on_notice(notice)
@@ -132,6 +138,7 @@ def run(
         base_url=base_url,
         budget_usd=budget,
         budget_mode=mode,
+        request_timeout_s=request_timeout,
     )
     with SqliteRunStore(layout.runs_db) as runs:
         runs.create_run(meta)
@@ -156,6 +163,7 @@ def resume(
     on_notice: Callable[[str], None] | None = None,
     router: Router | None = None,
     wait: bool = False,
+    request_timeout: float | None = None,
 ) -> Run:
     """Continue a run from its last checkpoint; completed model calls are not repeated (their
     answers come from the response cache, at no cost). A completed run is returned as is.
@@ -172,6 +180,7 @@ def resume(
         return _resume_leased(
             layout, record, lease, progress=progress, offline_latency=offline_latency,
             concurrency=concurrency, budget=budget, on_notice=on_notice, router=router,
+            request_timeout=request_timeout,
         )
 
 
@@ -186,6 +195,7 @@ def _resume_leased(
     budget: float | None,
     on_notice: Callable[[str], None] | None,
     router: Router | None,
+    request_timeout: float | None = None,
 ) -> Run:
     run_id = record.run.id
     if record.scenario is None:
@@ -196,10 +206,12 @@ def _resume_leased(
         if on_notice is not None:
             on_notice(_budget_notice(record.run, budget, spent))
         changes["budget_usd"] = budget
+    if request_timeout is not None:
+        changes["request_timeout_s"] = request_timeout
     meta = record.run.model_copy(update=changes)
     router, notice = _router_again(
-        layout, record, router=router, budget=budget, concurrency=concurrency,
-        offline_latency=offline_latency, doing="resume",
+        layout, record.model_copy(update={"run": meta}), router=router, budget=budget,
+        concurrency=concurrency, offline_latency=offline_latency, doing="resume",
     )
     if notice and on_notice is not None:
         on_notice(notice)
@@ -225,7 +237,8 @@ def _router_again(
     ledger holds (all earlier processes and branches); ``budget`` replaces the run's cap."""
     meta = record.run
     if router is not None:
-        router.ledger.listen(LedgerLog.of(layout.root, meta.id).append)
+        log = LedgerLog.of(layout.root, meta.id)
+        router.ledger.listen(log.append, log.settle)
         return router, None
     if meta.model == "custom":
         raise RunError(f"run {meta.id!r} used a router of its own; pass router= to {doing} it")
@@ -237,7 +250,7 @@ def _router_again(
         base_url=meta.base_url, seed=meta.seed,
         budget=budget if budget is not None else meta.budget_usd,
         budget_mode=meta.budget_mode or fallback_mode, concurrency=concurrency,
-        offline_latency=offline_latency, spent_usd=spent,
+        offline_latency=offline_latency, spent_usd=spent, request_timeout=meta.request_timeout_s,
     )
     return rebuilt, notice
 

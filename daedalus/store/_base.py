@@ -63,7 +63,7 @@ class RunSummary(BaseModel):
             dialogs=len(record.dialogs),
             calls=len(record.ledger),
             tokens=sum(c.prompt_tokens + c.completion_tokens for c in record.ledger),
-            cost_usd=sum_dollars(c.cost_usd for c in record.ledger),
+            cost_usd=sum_dollars(c.cost_usd for c in record.ledger if not c.in_doubt),
             offline=record.used_offline,
             started_at=meta.started_at,
             completed_at=meta.completed_at,
