@@ -1,6 +1,6 @@
 """Kill a run after every N-th checkpoint, resume it, and compare with an uninterrupted run.
 
-Run as a script: ``python -m tests.runs.kill_sweep ROOT TEMPLATE SEED [POINTS...]``. The driver
+Run as a script: ``python -m tests.runs.kill_sweep ROOT TEMPLATE SEED [MAX_POINTS]``. The driver
 imports Daedalus once and forks one child per run, so every run starts from a process that
 has run nothing (no warm cache, counter or registry), like a fresh ``daedalus`` process, without
 paying the import time again. For each kill point N a child runs the template and SIGKILLs
@@ -97,8 +97,20 @@ def _differences(got: dict[str, Any], want: dict[str, Any]) -> list[str]:
     return found
 
 
-def sweep(root: Path, template: str, seed: int, points: list[int]) -> dict[str, Any]:
-    """Kill at each of ``points`` (all checkpoints when empty) and compare; see the module."""
+def spread(total: int, most: int | None) -> list[int]:
+    """Kill points 1 .. total-1 (after every checkpoint but the last), or ``most`` of them
+    spread evenly over the run, the first and the last included."""
+    every = list(range(1, total))
+    if most is None or most >= len(every):
+        return every
+    if most < 2:
+        return every[:most]
+    step = (len(every) - 1) / (most - 1)
+    return sorted({every[round(i * step)] for i in range(most)})
+
+
+def sweep(root: Path, template: str, seed: int, most: int | None = None) -> dict[str, Any]:
+    """Kill after every checkpoint (or ``most`` spread over the run), resume, compare."""
     reference = root / "reference"
 
     def uninterrupted() -> None:
@@ -112,7 +124,7 @@ def sweep(root: Path, template: str, seed: int, points: list[int]) -> dict[str, 
     total = int((reference / "checkpoints.count").read_text())
     want = _run_json(reference)
     results: dict[str, list[str]] = {}
-    for point in points or list(range(1, total)):
+    for point in spread(total, most):
         store = root / f"kill-{point}"
 
         def killed(point: int = point, store: Path = store) -> None:
@@ -136,4 +148,4 @@ def sweep(root: Path, template: str, seed: int, points: list[int]) -> dict[str, 
 
 if __name__ == "__main__":
     where, name, seed_text, *rest = sys.argv[1:]
-    print(json.dumps(sweep(Path(where), name, int(seed_text), [int(p) for p in rest])))
+    print(json.dumps(sweep(Path(where), name, int(seed_text), int(rest[0]) if rest else None)))
