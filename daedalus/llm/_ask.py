@@ -225,6 +225,10 @@ class ModelAsker:
                         error=error,
                     )
                 )
+            # Settled only now: a kill before this line leaves the request counted twice
+            # (its worst case and its cost), never not at all.
+            for request_id in usage.answered:
+                self.ledger.settle(request_id)
 
     async def _attempts(
         self, routed: RoutedModel, usage: Usage, call: _Call
@@ -329,7 +333,7 @@ class ModelAsker:
                 # Unanswered, it may still be billed: the budget keeps its worst case.
                 self.budget.settle(reservation, cost if answered else (worst_case or 0.0))
                 if doubt is not None and answered:
-                    self.ledger.settle(doubt)
+                    usage.answered.append(doubt)
         return message
 
     def _book_in_doubt(

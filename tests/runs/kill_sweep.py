@@ -29,6 +29,9 @@ IGNORED = ("run", "ledger")
 CONCURRENCY = 4
 LATENCY = float(os.environ.get("KILL_SWEEP_LATENCY", "0"))
 """Seconds each offline call waits: parallel answers then arrive in varying order."""
+HOOK = os.environ.get("KILL_SWEEP_AT", "aput")
+"""``aput``: kill after a superstep's checkpoint; ``aput_writes``: after one task's writes
+(mid-superstep: some parallel tasks saved, the others to run again)."""
 
 
 def _in_child(work: Any) -> int:
@@ -47,31 +50,31 @@ def _in_child(work: Any) -> int:
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
 
-def _kill_after(checkpoints: int) -> None:
-    """Make this process SIGKILL itself right after its ``checkpoints``-th checkpoint write."""
-    original = AsyncSqliteSaver.aput
+def _kill_after(saves: int) -> None:
+    """Make this process SIGKILL itself right after its ``saves``-th ``HOOK`` call."""
+    original = getattr(AsyncSqliteSaver, HOOK)
     written = 0
 
-    async def aput(self: AsyncSqliteSaver, *args: Any, **kwargs: Any) -> Any:
+    async def save(self: AsyncSqliteSaver, *args: Any, **kwargs: Any) -> Any:
         nonlocal written
         result = await original(self, *args, **kwargs)
         written += 1
-        if written == checkpoints:
+        if written == saves:
             os.kill(os.getpid(), signal.SIGKILL)
         return result
 
-    AsyncSqliteSaver.aput = aput  # type: ignore[method-assign]
+    setattr(AsyncSqliteSaver, HOOK, save)
 
 
 def _count_checkpoints() -> list[int]:
-    original = AsyncSqliteSaver.aput
+    original = getattr(AsyncSqliteSaver, HOOK)
     written = [0]
 
-    async def aput(self: AsyncSqliteSaver, *args: Any, **kwargs: Any) -> Any:
+    async def save(self: AsyncSqliteSaver, *args: Any, **kwargs: Any) -> Any:
         written[0] += 1
         return await original(self, *args, **kwargs)
 
-    AsyncSqliteSaver.aput = aput  # type: ignore[method-assign]
+    setattr(AsyncSqliteSaver, HOOK, save)
     return written
 
 
