@@ -2,9 +2,11 @@
 interrupted, in every mode (ledger usage aside).
 
 Each mode's quick template is killed at points spread over its whole run, main line and
-branches alike, each kill and each resume in a fresh forked process (see ``kill_sweep``).
-CI kills at ``KILL_POINTS`` points per mode; ``DAEDALUS_KILL_POINTS=all`` kills after every
-checkpoint (a few hundred runs, minutes), e.g. after changing a node.
+branches alike, each kill and each resume in a fresh forked process (see ``kill_sweep``):
+right after a superstep's checkpoint, and right after one task's writes (mid-superstep, with
+parallel tasks left to run again). CI kills at ``KILL_POINTS`` points per mode and kind;
+``DAEDALUS_KILL_POINTS=all`` kills after every one (several hundred runs, many minutes), e.g.
+after changing a node.
 """
 
 from __future__ import annotations
@@ -36,11 +38,15 @@ def _points() -> int | None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the sweep forks and uses SIGKILL")
+@pytest.mark.parametrize("hook", ["aput", "aput_writes"])
 @pytest.mark.parametrize("mode", sorted(QUICK))
-def test_a_run_killed_at_any_checkpoint_resumes_to_the_same_run(mode: str, tmp_path: Path):
+def test_a_run_killed_at_any_checkpoint_resumes_to_the_same_run(
+    mode: str, hook: str, tmp_path: Path
+):
     template, seed = QUICK[mode]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENROUTER_", "DAEDALUS_"))}
     env["KILL_SWEEP_LATENCY"] = "0.002"  # parallel answers arrive in varying order
+    env["KILL_SWEEP_AT"] = hook
     done = subprocess.run(
         [sys.executable, "-m", "tests.runs.kill_sweep", str(tmp_path), template, str(seed),
          *([] if _points() is None else [str(_points())])],
@@ -53,4 +59,4 @@ def test_a_run_killed_at_any_checkpoint_resumes_to_the_same_run(mode: str, tmp_p
     every = report["checkpoints"] - 1
     assert len(results) == (every if most is None else min(most, every)) and every > 10
     different = {point: parts for point, parts in results.items() if parts}
-    assert different == {}, f"{mode}: resumed runs differ after these checkpoints: {different}"
+    assert different == {}, f"{mode}: resumed runs differ when killed after {hook} {different}"
