@@ -147,9 +147,12 @@ def test_two_processes_on_one_run_the_second_refused_then_waiting(tmp_path):
         assert refused.returncode == 2
         (line,) = refused.stderr.strip().splitlines()
         assert line.startswith("error: ") and f"in use by process {holder.pid}" in line
+        assert waiting.stderr is not None
+        said = waiting.stderr.readline()  # blocks until it says it waits (it cannot go on)
         assert waiting.poll() is None
         (tmp_path / "release").touch()
-        out, err = waiting.communicate(timeout=120)
+        out, rest = waiting.communicate(timeout=120)
+        err = said + rest
         assert holder.wait(timeout=60) == 0
     finally:
         for process in (holder, waiting):
