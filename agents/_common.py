@@ -44,8 +44,11 @@ def transcript(
 
 
 def choice(values: Sequence[str]) -> Any:
-    """A ``Literal`` over ``values``: the schema then offers the model exactly these options."""
-    return Literal[tuple(dict.fromkeys(values))]
+    """A ``Literal`` over ``values``, sorted: the schema then offers the model exactly these
+    options, in the same order in every process."""
+    # typing caches unions by equality, which ignores a Literal's order: an unsorted Literal
+    # would take the order of the first equal one this process made, so a resumed run differs.
+    return Literal[tuple(sorted(set(values)))]
 
 
 _PLACEHOLDER = re.compile(r"\$\{?\w+\}?")

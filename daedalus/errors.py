@@ -19,6 +19,7 @@ The tree::
     ├── StateConflictError         a graph state update that contradicts what a log recorded
     ├── InvariantError             a world tick that broke an invariant (money, goods, budgets)
     └── RunError                   a run that cannot be found, resumed or branched
+        └── RunBusyError           another process holds the run's lease
 
 Messages are one line a user can act on: what was wrong, where, and what was expected.
 """
@@ -38,6 +39,7 @@ __all__ = [
     "OutOfCreditError",
     "ProvenanceError",
     "RegistryError",
+    "RunBusyError",
     "RunError",
     "StateConflictError",
     "TemplateError",
@@ -116,3 +118,7 @@ class InvariantError(DaedalusError):
 
 class RunError(DaedalusError):
     """A run that cannot be found, resumed or branched."""
+
+
+class RunBusyError(RunError):
+    """Another live process holds the run's lease (it is running, resuming or branching it)."""

@@ -99,7 +99,7 @@ def _mentions_rumour(text: str) -> bool:
     return sum(word in text.lower() for word in words) >= 2
 
 
-def main(template: str = "board_meeting", seed: int = 1) -> None:
+def main(template: str = "board_meeting", seed: int = 5) -> None:
     scenario = load_template(template)
     router = Router.offline(seed=seed)
     app = build_pipeline().compile()
@@ -140,4 +140,4 @@ def main(template: str = "board_meeting", seed: int = 1) -> None:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    main(args[0] if args else "board_meeting", int(args[1]) if len(args) > 1 else 1)
+    main(args[0] if args else "board_meeting", int(args[1]) if len(args) > 1 else 5)

@@ -28,7 +28,7 @@ EXPECTED = {
         "select_participants",
     ],
     "daedalus.store": [
-        "DEFAULT_LIST_LIMIT", "DEFAULT_STORE_DIR", "MemoryRunStore", "RunStore", "RunSummary",
+        "DEFAULT_LIST_LIMIT", "DEFAULT_STORE_DIR", "LEASE_TTL_S", "Lease", "MemoryRunStore", "RunStore", "RunSummary",
         "STORE_ENV", "SqliteRunStore", "StoreLayout", "store_dir",
     ],
     "daedalus.exports": ["EXPORT_FILES", "EXPORT_FORMATS", "write_exports"],
@@ -36,7 +36,7 @@ EXPECTED = {
         "KPI_NAMES", "TickRecord", "World", "WorldConfig", "list_presets", "load_preset",
         "parse_preset",
     ],
-    "daedalus.templates": ["TemplateInfo", "list_templates", "load_template", "parse_template"],
+    "daedalus.templates": ["MAX_TEMPLATE_BYTES", "TemplateInfo", "list_templates", "load_template", "parse_template"],
     "daedalus.prompts": ["Prompt", "available_prompts", "load_prompt"],
     "daedalus.runs": [
         "OFFLINE_NOTICE", "Convergence", "Estimate", "Run", "branch", "compare", "estimate",

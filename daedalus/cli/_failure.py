@@ -78,6 +78,12 @@ def describe_failure(exc: BaseException, resumable_run: str | None = None) -> Fa
         return Failure(f"{text}{hint}", FAILED)
     if isinstance(exc, KeyboardInterrupt):
         return Failure(f"interrupted{hint}", INTERRUPTED)
+    if isinstance(exc, OSError) and exc.filename is not None:  # a path the user gave us
+        reason = exc.strerror or type(exc).__name__
+        return Failure(
+            f"cannot use {exc.filename}: {reason}; expected a path you can read and write{hint}",
+            BAD_INPUT,
+        )
     detail = f": {text}" if text else ""
     return Failure(f"unexpected {type(exc).__name__}{detail}{hint} ({_DEBUG_HINT})", FAILED)
 
@@ -99,10 +105,13 @@ def _unfinished(layout: StoreLayout | None, run_id: str | None) -> str | None:
     """``run_id`` when the store holds it saved but not completed (so it can be resumed)."""
     if layout is None or run_id is None or not layout.runs_db.exists():
         return None
-    with SqliteRunStore(layout.runs_db) as runs:
-        if not runs.has_run(run_id):
-            return None
-        return run_id if runs.load_record(run_id).run.status != "completed" else None
+    try:
+        with SqliteRunStore(layout.runs_db) as runs:
+            if not runs.has_run(run_id):
+                return None
+            return run_id if runs.load_record(run_id).run.status != "completed" else None
+    except DaedalusError:  # an unreadable store: the error being reported says why
+        return None
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from daedalus.errors import ConfigError, RunError
 from daedalus.exports import EXPORT_FORMATS
 from daedalus.runs import Run
 from daedalus.store import STORE_ENV, SqliteRunStore, StoreLayout
+from daedalus.store._layout import usable_directory
 
 __all__ = [
     "DEFAULT_FORMATS",
@@ -24,6 +25,7 @@ __all__ = [
     "RunRef",
     "StoreOption",
     "TemplateArg",
+    "checked_out",
     "existing_store",
     "open_run",
     "parse_formats",
@@ -102,6 +104,11 @@ def parse_formats(values: Sequence[str] | None) -> tuple[str, ...]:
             f"unknown export format {shown!r}; expected one of {', '.join(EXPORT_FORMATS)}"
         )
     return chosen
+
+
+def checked_out(out: Path | None) -> Path | None:
+    """``out`` as an export directory, created now so a bad path fails before any work."""
+    return None if out is None else usable_directory(out, "--out directory")
 
 
 def existing_store(store: Path | None) -> StoreLayout:

@@ -51,6 +51,16 @@ def _model(summary: Mapping[str, Any]) -> str:
     return str(summary["model"])
 
 
+def _dollars_row(summary: Mapping[str, Any]) -> str:
+    """Billed dollars, plus the worst case of requests whose answer never arrived."""
+    billed = dollars(float(summary["cost_usd"]))
+    calls = int(summary.get("in_doubt_calls", 0))
+    if not calls:
+        return billed
+    doubt = dollars(float(summary["in_doubt_usd"]))
+    return f"{billed} + up to {doubt} in doubt ({calls} requests sent, never answered)"
+
+
 def summary_table(summary: Mapping[str, Any], extra: Sequence[tuple[str, str]] = ()) -> Table:
     """Two columns: what and how much, for ``Run.summary()`` (plus ``extra`` rows)."""
     title = (
@@ -68,7 +78,7 @@ def summary_table(summary: Mapping[str, Any], extra: Sequence[tuple[str, str]] =
         ("exposures", str(summary["exposures"])),
         ("calls", f"{summary['calls']} ({summary['cache_hits']} from cache)"),
         ("tokens", f"{prompt + completion:,} ({prompt:,} prompt + {completion:,} completion)"),
-        ("dollars", dollars(float(summary["cost_usd"]))),
+        ("dollars", _dollars_row(summary)),
         ("mechanisms", f"{' '.join(fired)} ({len(fired)} fired)" if fired else "none"),
         *extra,
     ]

@@ -17,6 +17,7 @@ from daedalus.cli._options import (
     OutOption,
     RunRef,
     StoreOption,
+    checked_out,
     existing_store,
     open_run,
     parse_formats,
@@ -94,6 +95,7 @@ def export_command(
     """Write a stored run's exports again (default: <store>/exports/<run id>/)."""
     with failures():
         chosen = parse_formats(formats)
+        checked_out(out)
         run = open_run(existing_store(store), run_ref)
         paths = run.export(out, chosen)
         Console().print(f"run {run.id}: {exports_line(paths)}", highlight=False, soft_wrap=True)

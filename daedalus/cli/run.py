@@ -26,6 +26,7 @@ from daedalus.cli._options import (
     RunRef,
     StoreOption,
     TemplateArg,
+    checked_out,
     existing_store,
     parse_formats,
     resolve_run,
@@ -45,9 +46,30 @@ _BRANCH_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 NoExportOption = Annotated[
     bool, typer.Option("--no-export", help="Do not write the exports after the run.")
 ]
+WaitOption = Annotated[
+    bool,
+    typer.Option(
+        "--wait",
+        help="If another process is working on the run, wait for it instead of failing.",
+    ),
+]
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--request-timeout",
+        metavar="SECONDS",
+        min=0.001,
+        help="Abandon (and retry) a model request after this long (default 120; kept by the run).",
+    ),
+]
 BudgetOption = Annotated[
     float | None,
-    typer.Option("--budget", metavar="USD", min=0.0, help="Spending cap for the run's calls."),
+    typer.Option(
+        "--budget",
+        metavar="USD",
+        min=0.0,
+        help="Spending cap for the whole run: every process, resume and branch counts.",
+    ),
 ]
 
 
@@ -56,6 +78,7 @@ def _export_formats(formats: list[str] | None, out: Path | None, skip: bool) -> 
     chosen = parse_formats(formats)
     if skip and out is not None:
         raise ConfigError("--out names where exports go, so it cannot be used with --no-export")
+    checked_out(out)
     return () if skip else chosen
 
 
@@ -85,6 +108,7 @@ def run_command(
     formats: FormatOption = None,
     no_export: NoExportOption = False,
     offline_latency: LatencyOption = 0.0,
+    request_timeout: TimeoutOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run a scenario, show its progress and summary, and write its exports.
@@ -113,6 +137,7 @@ def run_command(
                 progress=progress,
                 run_id=run_id,
                 on_notice=lambda text: err.print(text, highlight=False, soft_wrap=True),
+                request_timeout=request_timeout,
             )
         paths = _export(finished, out, chosen)
         print_outcome(Console(), finished, paths, as_json=as_json)
@@ -126,12 +151,15 @@ def resume_command(
     formats: FormatOption = None,
     no_export: NoExportOption = False,
     offline_latency: LatencyOption = 0.0,
+    wait: WaitOption = False,
+    request_timeout: TimeoutOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Continue an interrupted run from its last checkpoint; paid calls are not repeated.
 
     RUN_ID may be `last`. A completed run is left as it is. --budget sets a new spending cap
-    (after a budget stop); the exports are written again when the run completes.
+    (after a budget stop); the exports are written again when the run completes. A run that
+    another process is working on is refused (exit code 2) unless --wait is given.
     """
     err = Console(stderr=True)
     with failures():
@@ -158,6 +186,8 @@ def resume_command(
                 offline_latency=offline_latency,
                 budget=budget,
                 on_notice=lambda text: err.print(text, highlight=False, soft_wrap=True),
+                wait=wait,
+                request_timeout=request_timeout,
             )
         paths = _export(finished, out, chosen)
         print_outcome(Console(), finished, paths, as_json=as_json, extra_json={"resumed": True})
@@ -180,6 +210,7 @@ def branch_command(
     formats: FormatOption = None,
     no_export: NoExportOption = False,
     offline_latency: LatencyOption = 0.0,
+    wait: WaitOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Fork a finished run after a timepoint with a counterfactual intervention (M12).
@@ -211,6 +242,8 @@ def branch_command(
                 store=layout.root,
                 progress=progress,
                 offline_latency=offline_latency,
+                wait=wait,
+                on_notice=lambda text: err.print(text, highlight=False, soft_wrap=True),
             )
         added = next(b for b in forked.record.branches if b.id not in before)
         moments = sum(1 for tp in forked.timepoints if tp.branch_id == added.id)

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import structlog
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import BaseMessage
@@ -32,6 +33,7 @@ from daedalus.llm._retry import (
     blocked_by_guard,
     classify,
     describe,
+    status_of,
 )
 from daedalus.llm._routed import RoutedModel, Usage
 from daedalus.llm._structured import (
@@ -199,9 +201,11 @@ class ModelAsker:
             return value
         except BaseException as exc:
             error = _error_name(exc)
-            _log.warning(
-                "model failed", model=routed.model_id, node=call.node, error=self._describe(exc)
-            )
+            if _moves_on(exc):  # errors that end the run are the run's one-line error instead
+                _log.warning(
+                    "model failed", model=routed.model_id, node=call.node,
+                    error=self._describe(exc),
+                )
             raise
         finally:
             if usage.requests:
@@ -221,6 +225,10 @@ class ModelAsker:
                         error=error,
                     )
                 )
+            # Settled only now: a kill before this line leaves the request counted twice
+            # (its worst case and its cost), never not at all.
+            for request_id in usage.answered:
+                self.ledger.settle(request_id)
 
     async def _attempts(
         self, routed: RoutedModel, usage: Usage, call: _Call
@@ -312,14 +320,31 @@ class ModelAsker:
                 await self._rate_limiter.aacquire()
             # Reserved only once the request may go, so queued calls do not hold budget.
             reservation = self.budget.reserve(worst_case, model=routed.model_id)
-            cost = 0.0
+            doubt = None if routed.offline else self._book_in_doubt(routed, call, worst_case)
+            cost, answered = 0.0, False
             try:
                 usage.requests += 1
                 message = await runnable.ainvoke(conversation, config={"metadata": metadata})
-                cost = usage.add(message, routed)
+                cost, answered = usage.add(message, routed), True
+            except Exception as exc:
+                answered = _answered(exc)
+                raise
             finally:
-                self.budget.settle(reservation, cost)
+                # Unanswered, it may still be billed: the budget keeps its worst case.
+                self.budget.settle(reservation, cost if answered else (worst_case or 0.0))
+                if doubt is not None and answered:
+                    usage.answered.append(doubt)
         return message
+
+    def _book_in_doubt(
+        self, routed: RoutedModel, call: _Call, worst_case: float | None
+    ) -> str:
+        return self.ledger.doubt(
+            CallRecord(
+                node=call.node, action=call.action, model=routed.model_id,
+                cost_usd=worst_case or 0.0, cost_estimated=True, selected=routed.selected,
+            )
+        )
 
     def _worst_case(
         self, routed: RoutedModel, conversation: Sequence[BaseMessage], call: _Call
@@ -386,6 +411,30 @@ def _may_be_unsupported(routed: RoutedModel, sent: dict[str, Any]) -> bool:
 
 def _outcome(state: RetryCallState) -> BaseException | None:
     return state.outcome.exception() if state.outcome is not None else None
+
+
+def _answered(exc: Exception) -> bool:
+    """True when a failed request got the provider's answer (an HTTP error status) or was
+    never sent (no connection); a timeout or a connection lost mid-request is not."""
+    if status_of(exc) is not None or blocked_by_guard(exc) is not None:
+        return True
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def _moves_on(exc: BaseException) -> bool:
+    """True for a failure after which the router tries the next model of the chain."""
+    if isinstance(exc, InvalidOutput):
+        return True
+    if not isinstance(exc, Exception) or isinstance(exc, BudgetExceededError):
+        return False
+    return classify(exc) in (FailureKind.RETRY, FailureKind.NEXT_MODEL)
 
 
 def _retryable(exc: BaseException) -> bool:

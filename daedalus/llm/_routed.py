@@ -43,6 +43,8 @@ class Usage:
     costs: list[float] = field(default_factory=list)
     estimated: bool = False
     offline: bool = False
+    answered: list[str] = field(default_factory=list)
+    """Ids of requests booked in doubt whose answer arrived, settled once their row is booked."""
 
     def add(self, message: BaseMessage, routed: RoutedModel) -> float:
         """Count one response; return the dollars it cost."""

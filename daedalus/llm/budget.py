@@ -48,7 +48,9 @@ class Reservation:
 class BudgetGuard:
     """A dollar cap shared by every call of a run; safe across tasks and threads.
 
-    ``limit_usd=None`` means no cap: every mode then only reports.
+    ``limit_usd=None`` means no cap: every mode then only reports. ``spent_usd`` is what the
+    run spent before this guard existed (earlier processes of a resumed or branched run), so
+    the cap holds over the run's whole life.
     """
 
     def __init__(
@@ -57,9 +59,12 @@ class BudgetGuard:
         mode: BudgetMode | str = BudgetMode.HARD,
         *,
         degrade_at: float = 0.8,
+        spent_usd: float = 0.0,
     ) -> None:
         if limit_usd is not None and not (math.isfinite(limit_usd) and limit_usd >= 0):
             raise ConfigError(f"budget limit_usd must be a finite amount >= 0, got {limit_usd!r}")
+        if not (math.isfinite(spent_usd) and spent_usd >= 0):
+            raise ConfigError(f"budget spent_usd must be a finite amount >= 0, got {spent_usd!r}")
         if not 0.0 < degrade_at <= 1.0:
             raise ConfigError(f"budget degrade_at must be in (0, 1], got {degrade_at!r}")
         try:
@@ -71,7 +76,7 @@ class BudgetGuard:
         self.degrade_at = degrade_at
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._spent = Fraction(0)
+        self._spent = exact_dollars(spent_usd)
         self._open: dict[int, Fraction] = {}
 
     def reserve(self, worst_case_usd: float | None, *, model: str = "a model") -> Reservation:

@@ -4,11 +4,17 @@ The router appends one ``CallRecord`` per model it asked during a call: the mode
 was used, plus any model of the fallback chain that failed first (with ``error`` set), so the
 ledger's dollars are everything the provider billed. Cache hits are rows with ``cache_hit=True``
 and no cost. A ``Ledger`` can be shared by concurrent tasks and threads.
+
+A request to a billing model is booked *in doubt* before it is sent (an ``in_doubt`` row at its
+worst-case cost) and settled when the provider answers; a request whose answer never arrives
+(a timeout, a process killed while it was in flight) keeps its in-doubt row, so money the
+provider may have billed is never missing from the ledger or the budget.
 """
 
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -27,7 +33,8 @@ class CallRecord(BaseModel):
     ``error`` is ``None`` for the model whose answer was used, else the error class that made
     the router move on. ``selected`` is true when M18 selection over the registry chose the
     model. ``cost_estimated`` is true when the provider reported no cost and the
-    dollars come from registry prices.
+    dollars come from registry prices. ``in_doubt`` marks a request sent without an answer
+    (``cost_usd`` is then its worst case) and ``request_id`` names it until it is settled.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -45,10 +52,13 @@ class CallRecord(BaseModel):
     offline: bool = False
     selected: bool = False
     error: str | None = None
+    in_doubt: bool = False
+    request_id: str | None = None
 
 
 class UsageTotals(BaseModel):
-    """Calls, tokens and dollars summed over a group of records."""
+    """Calls, tokens and dollars summed over a group of records; ``cost_usd`` is what was
+    billed, ``in_doubt_usd`` the worst case of requests whose answer never arrived."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -58,6 +68,8 @@ class UsageTotals(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    in_doubt: int = 0
+    in_doubt_usd: float = 0.0
 
     @property
     def total_tokens(self) -> int:
@@ -74,15 +86,18 @@ class UsageTotals(BaseModel):
             errors=sum(1 for r in rows if r.error is not None),
             prompt_tokens=sum(r.prompt_tokens for r in rows),
             completion_tokens=sum(r.completion_tokens for r in rows),
-            cost_usd=sum_dollars(r.cost_usd for r in rows),
+            cost_usd=sum_dollars(r.cost_usd for r in rows if not r.in_doubt),
+            in_doubt=sum(1 for r in rows if r.in_doubt),
+            in_doubt_usd=sum_dollars(r.cost_usd for r in rows if r.in_doubt),
         )
 
 
 class Ledger:
     """An append-only, thread-safe list of ``CallRecord`` with grouped totals.
 
-    ``on_record`` is called with every record appended after construction (the runner uses it
-    to write each call to disk at once, so a killed run loses no billed call).
+    ``on_record`` is called with every record appended after construction, in-doubt rows
+    included, and ``on_settle`` with the ``request_id`` of every settled one (the runner uses
+    them to write each call to disk at once, so a killed run loses no billed call).
     """
 
     def __init__(
@@ -90,15 +105,48 @@ class Ledger:
         records: Iterable[CallRecord] = (),
         *,
         on_record: Callable[[CallRecord], None] | None = None,
+        on_settle: Callable[[str], None] | None = None,
     ) -> None:
         self._lock = threading.Lock()
         self._records: list[CallRecord] = list(records)
+        self._doubts: dict[str, CallRecord] = {}
         self._on_record = on_record
+        self._on_settle = on_settle
 
-    def listen(self, on_record: Callable[[CallRecord], None]) -> None:
-        """Call ``on_record`` with every record appended from now on (replaces any listener)."""
+    def listen(
+        self,
+        on_record: Callable[[CallRecord], None],
+        on_settle: Callable[[str], None] | None = None,
+    ) -> None:
+        """Call ``on_record`` with every record appended from now on, and ``on_settle`` with
+        every settled request (replaces any listeners)."""
         with self._lock:
             self._on_record = on_record
+            self._on_settle = on_settle
+
+    def doubt(self, record: CallRecord) -> str:
+        """Book a request about to be sent at its worst case (``record.cost_usd``); returns the
+        id that ``settle`` takes once its answer has arrived."""
+        request_id = uuid.uuid4().hex
+        row = record.model_copy(update={"in_doubt": True, "request_id": request_id})
+        with self._lock:
+            self._doubts[request_id] = row
+            if self._on_record is not None:
+                self._on_record(row)
+        return request_id
+
+    def settle(self, request_id: str) -> None:
+        """Drop the in-doubt row of a request that was answered (its real row is booked)."""
+        with self._lock:
+            self._doubts.pop(request_id, None)
+            if self._on_settle is not None:
+                self._on_settle(request_id)
+
+    @property
+    def in_doubt(self) -> tuple[CallRecord, ...]:
+        """Requests sent by this process whose answer has not arrived (yet, or ever)."""
+        with self._lock:
+            return tuple(self._doubts.values())
 
     @classmethod
     def from_records(cls, records: Iterable[CallRecord]) -> Ledger:

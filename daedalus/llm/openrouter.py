@@ -33,11 +33,15 @@ __all__ = [
     "APP_TITLE",
     "APP_URL",
     "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT_S",
     "OpenRouterChat",
     "openrouter_chat_model",
     "resolve_api_key",
     "resolve_base_url",
 ]
+
+DEFAULT_TIMEOUT_S = 120.0
+"""Seconds a request may take before it is abandoned (``--request-timeout`` changes it)."""
 
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 """Where requests go unless ``base_url`` or ``OPENROUTER_BASE_URL`` says otherwise."""
@@ -135,7 +139,7 @@ def openrouter_chat_model(
     base_url: str = DEFAULT_BASE_URL,
     http_client: httpx.Client | None = None,
     http_async_client: httpx.AsyncClient | None = None,
-    timeout_s: float = 120.0,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
     app_url: str = APP_URL,
     app_title: str = APP_TITLE,
 ) -> OpenRouterChat:

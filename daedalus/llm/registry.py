@@ -25,6 +25,7 @@ from daedalus.llm.actions import Capability
 
 __all__ = [
     "LARGE_CONTEXT_TOKENS",
+    "MAX_REGISTRY_BYTES",
     "VERY_LARGE_CONTEXT_TOKENS",
     "ModelProfile",
     "ModelRegistry",
@@ -40,6 +41,10 @@ VERY_LARGE_CONTEXT_TOKENS = 128_000
 
 _CONTEXT_CAPABILITIES = frozenset({Capability.LARGE_CONTEXT, Capability.VERY_LARGE_CONTEXT})
 _DEFAULT_SOURCE = "daedalus.profiles/models.yaml"
+
+
+MAX_REGISTRY_BYTES = 4_000_000
+"""The largest registry file read (the shipped one is far smaller); bigger ones are refused."""
 
 
 class StructuredOutputMethod(StrEnum):
@@ -203,12 +208,18 @@ class ModelRegistry:
         """
         source = str(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            with Path(path).open("rb") as handle:
+                data = handle.read(MAX_REGISTRY_BYTES + 1)
         except FileNotFoundError:
             raise RegistryError(f"{source}: no such registry file") from None
         except OSError as exc:
             raise RegistryError(f"{source}: cannot read the file ({exc.strerror})") from None
-        return self.merged_with_text(text, source=source)
+        if len(data) > MAX_REGISTRY_BYTES:
+            raise RegistryError(
+                f"{source}: the file is larger than {MAX_REGISTRY_BYTES:,} bytes; expected a "
+                "model registry (YAML)"
+            )
+        return self.merged_with_text(data.decode("utf-8", errors="replace"), source=source)
 
     def merged_with_text(self, text: str, *, source: str) -> ModelRegistry:
         """Like ``merged_with`` for YAML text already in memory; ``source`` names it in errors."""

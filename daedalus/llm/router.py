@@ -14,6 +14,7 @@ a ledger row or an error message.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import threading
 import time
@@ -37,7 +38,12 @@ from daedalus.llm.actions import ActionType
 from daedalus.llm.budget import BudgetGuard
 from daedalus.llm.cache import InMemoryResponseCache, ResponseCache
 from daedalus.llm.ledger import Ledger
-from daedalus.llm.openrouter import openrouter_chat_model, resolve_api_key, resolve_base_url
+from daedalus.llm.openrouter import (
+    DEFAULT_TIMEOUT_S,
+    openrouter_chat_model,
+    resolve_api_key,
+    resolve_base_url,
+)
 from daedalus.llm.params import SamplingParams
 from daedalus.llm.registry import ModelProfile, ModelRegistry, StructuredOutputMethod
 from daedalus.llm.selection import PRESETS, Preference, fallback_chain
@@ -52,7 +58,9 @@ ChainResolver = Callable[[ActionType], Sequence[RoutedModel]]
 
 _log = structlog.get_logger("daedalus.llm")
 
-_OPENROUTER_ONLY = ("api_key", "base_url", "registry", "http_client", "http_async_client")
+_OPENROUTER_ONLY = (
+    "api_key", "base_url", "registry", "http_client", "http_async_client", "timeout_s"
+)
 
 
 class Router:
@@ -271,6 +279,7 @@ class Router:
         model: str | None = None,
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
         **kw: Any,
     ) -> Router:
         """A router over OpenRouter (or any OpenAI-compatible ``base_url``) with M18 routing.
@@ -278,7 +287,12 @@ class Router:
         Each action gets ``fallback_chain`` from the registry (three models, licence-filtered,
         under ``preference``); ``model`` pins a first choice ahead of that chain. On a server
         other than OpenRouter, a pinned id the registry does not know is used alone.
+        ``timeout_s`` bounds each request (a request that takes longer is retried).
         """
+        if not (math.isfinite(timeout_s) and timeout_s > 0):
+            raise ConfigError(
+                f"request timeout must be a positive number of seconds, got {timeout_s!r}"
+            )
         url = resolve_base_url(base_url)
         on_openrouter = (urlparse(url).hostname or "").endswith("openrouter.ai")
         key = resolve_api_key(api_key, required=on_openrouter)
@@ -299,6 +313,7 @@ class Router:
                         base_url=url,
                         http_client=http_client,
                         http_async_client=http_async_client,
+                        timeout_s=timeout_s,
                     )
                 return clients[model_id]
 

@@ -14,6 +14,7 @@ from daedalus.domain import TemporalMode
 from daedalus.errors import ConfigError, RunError
 from daedalus.exports import EXPORT_FORMATS
 from daedalus.graphs.branching import BranchSpec
+from daedalus.llm._money import sum_dollars
 from daedalus.llm.cache import SQLiteResponseCache
 from daedalus.llm.ledger import Ledger
 from daedalus.llm.router import Router
@@ -25,11 +26,13 @@ from daedalus.runs._execute import (
     record_state,
     run_coroutine,
 )
+from daedalus.runs._lease import HeldLease, hold_lease
 from daedalus.runs._ledger_log import LedgerLog
 from daedalus.runs._router import build_router
 from daedalus.runs._run import Run
 from daedalus.scenario import Scenario
 from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store._health import check_store
 from daedalus.store.record import RunMeta, RunRecord
 from daedalus.templates import load_template
 
@@ -58,6 +61,8 @@ def _router_for(
     budget_mode: str,
     concurrency: int,
     offline_latency: float,
+    spent_usd: float = 0.0,
+    request_timeout: float | None = None,
 ) -> tuple[Router, str, str | None]:
     log = LedgerLog.of(layout.root, run_id)
     choice = build_router(
@@ -69,7 +74,9 @@ def _router_for(
         concurrency=concurrency,
         offline_latency=offline_latency,
         cache=SQLiteResponseCache(layout.cache_db),
-        ledger=Ledger(on_record=log.append),
+        ledger=Ledger(on_record=log.append, on_settle=log.settle),
+        spent_usd=spent_usd,
+        request_timeout=request_timeout,
     )
     return choice.router, choice.label, choice.notice
 
@@ -91,6 +98,7 @@ def run(
     run_id: str | None = None,
     on_notice: Callable[[str], None] | None = None,
     router: Router | None = None,
+    request_timeout: float | None = None,
 ) -> Run:
     """Run a scenario (a ``Scenario``, a shipped template id or a YAML path) and store it.
 
@@ -100,18 +108,21 @@ def run(
     model)``, or one with your own HTTP clients) and overrides the model options. The run is
     checkpointed in the store (``store``, else ``$DAEDALUS_HOME``, else ``./daedalus_runs``)
     and resumable with ``resume(run.id)`` after any failure. ``out`` writes the exports.
+    ``request_timeout`` bounds each request to a real model in seconds (default 120).
     """
     scenario = _scenario(scenario)
-    layout = StoreLayout.at(store).create()
+    layout = check_store(StoreLayout.at(store))
     run_id = run_id or new_run_id()
     mode = budget_mode or scenario.fidelity.budget_mode
     if router is not None:
-        router.ledger.listen(LedgerLog.of(layout.root, run_id).append)
+        log = LedgerLog.of(layout.root, run_id)
+        router.ledger.listen(log.append, log.settle)
         label, notice = ("offline" if router.is_offline else "custom"), None
     else:
         router, label, notice = _router_for(
             layout, run_id, model=model, base_url=base_url, seed=seed, budget=budget,
             budget_mode=mode, concurrency=concurrency, offline_latency=offline_latency,
+            request_timeout=request_timeout,
         )
     if notice and on_notice is not None:
         on_notice(notice)
@@ -127,13 +138,15 @@ def run(
         base_url=base_url,
         budget_usd=budget,
         budget_mode=mode,
+        request_timeout_s=request_timeout,
     )
     with SqliteRunStore(layout.runs_db) as runs:
         runs.create_run(meta)
         runs.save_record(runs.load_record(run_id).model_copy(update={"scenario": scenario}))
-    execution = Execution(scenario, meta, layout, router, seed, progress)
-    values = run_coroutine(execution.drive({"scenario": scenario}))
-    finished = Run(execution.save(values, status="completed"), layout)
+    with hold_lease(layout, run_id) as lease:
+        execution = Execution(scenario, meta, layout, router, seed, progress, lease)
+        values = run_coroutine(execution.drive({"scenario": scenario}))
+        finished = Run(execution.save(values, status="completed"), layout)
     if out is not None:
         finished.export(out, formats)
     return finished
@@ -149,27 +162,62 @@ def resume(
     budget: float | None = None,
     on_notice: Callable[[str], None] | None = None,
     router: Router | None = None,
+    wait: bool = False,
+    request_timeout: float | None = None,
 ) -> Run:
     """Continue a run from its last checkpoint; completed model calls are not repeated (their
     answers come from the response cache, at no cost). A completed run is returned as is.
-    A run made with a router of your own needs it again (``router=``)."""
-    layout = StoreLayout.at(store).create()
+    A run made with a router of your own needs it again (``router=``). A run another process
+    is working on raises ``RunBusyError``, or with ``wait=True`` is waited for."""
+    layout = check_store(StoreLayout.at(store))
     with SqliteRunStore(layout.runs_db) as runs:
-        record = runs.load_record(run_id)
-    if record.run.status == "completed":
-        return Run(record, layout)
+        runs.load_record(run_id)  # an unknown id fails before any lease is asked for
+    with hold_lease(layout, run_id, wait=wait, on_wait=on_notice) as lease:
+        with SqliteRunStore(layout.runs_db) as runs:
+            record = runs.load_record(run_id)  # as the previous owner left it
+        if record.run.status == "completed":
+            return Run(record, layout)
+        return _resume_leased(
+            layout, record, lease, progress=progress, offline_latency=offline_latency,
+            concurrency=concurrency, budget=budget, on_notice=on_notice, router=router,
+            request_timeout=request_timeout,
+        )
+
+
+def _resume_leased(
+    layout: StoreLayout,
+    record: RunRecord,
+    lease: HeldLease,
+    *,
+    progress: ProgressSink | None,
+    offline_latency: float,
+    concurrency: int,
+    budget: float | None,
+    on_notice: Callable[[str], None] | None,
+    router: Router | None,
+    request_timeout: float | None = None,
+) -> Run:
+    run_id = record.run.id
     if record.scenario is None:
         raise RunError(f"run {run_id!r} has no stored scenario and cannot be resumed")
-    meta = record.run.model_copy(update={"status": "running"})
+    changes: dict[str, object] = {"status": "running"}
+    if budget is not None and router is None:
+        spent = sum_dollars(row.cost_usd for row in LedgerLog.of(layout.root, run_id).read())
+        if on_notice is not None:
+            on_notice(_budget_notice(record.run, budget, spent))
+        changes["budget_usd"] = budget
+    if request_timeout is not None:
+        changes["request_timeout_s"] = request_timeout
+    meta = record.run.model_copy(update=changes)
     router, notice = _router_again(
-        layout, record, router=router, budget=budget, concurrency=concurrency,
-        offline_latency=offline_latency, doing="resume",
+        layout, record.model_copy(update={"run": meta}), router=router, budget=budget,
+        concurrency=concurrency, offline_latency=offline_latency, doing="resume",
     )
     if notice and on_notice is not None:
         on_notice(notice)
-    execution = Execution(record.scenario, meta, layout, router, meta.seed, progress)
-    with SqliteRunStore(layout.runs_db) as runs:
-        runs.update_status(run_id, "running")
+    execution = Execution(record.scenario, meta, layout, router, meta.seed, progress, lease)
+    with SqliteRunStore(layout.runs_db) as runs:  # the status, and a new cap, kept at once
+        runs.save_record(record.model_copy(update={"run": meta}))
     values = run_coroutine(execution.drive(None))
     return Run(execution.save(values, status="completed"), layout)
 
@@ -185,23 +233,40 @@ def _router_again(
     doing: str,
 ) -> tuple[Router, str | None]:
     """The router a stored run continues with: the one handed in, else one rebuilt from the
-    run's own options (model, server, budget), with a new budget when one is given."""
+    run's own options (model, server, budget). The rebuilt budget counts every dollar the run's
+    ledger holds (all earlier processes and branches); ``budget`` replaces the run's cap."""
     meta = record.run
     if router is not None:
-        router.ledger.listen(LedgerLog.of(layout.root, meta.id).append)
+        log = LedgerLog.of(layout.root, meta.id)
+        router.ledger.listen(log.append, log.settle)
         return router, None
     if meta.model == "custom":
         raise RunError(f"run {meta.id!r} used a router of its own; pass router= to {doing} it")
     scenario = record.scenario
     fallback_mode = scenario.fidelity.budget_mode if scenario is not None else "soft"
+    spent = sum_dollars(row.cost_usd for row in LedgerLog.of(layout.root, meta.id).read())
     rebuilt, _, notice = _router_for(
         layout, meta.id, model=meta.model if meta.model != "auto" else None,
         base_url=meta.base_url, seed=meta.seed,
         budget=budget if budget is not None else meta.budget_usd,
         budget_mode=meta.budget_mode or fallback_mode, concurrency=concurrency,
-        offline_latency=offline_latency,
+        offline_latency=offline_latency, spent_usd=spent, request_timeout=meta.request_timeout_s,
     )
     return rebuilt, notice
+
+
+def _budget_notice(meta: RunMeta, budget: float, spent: float) -> str:
+    """What a user is told when ``resume --budget`` changes a run's cap."""
+    before = "no cap" if meta.budget_usd is None else f"${meta.budget_usd:.4f}"
+    change = (
+        "raised" if meta.budget_usd is None or budget > meta.budget_usd
+        else "lowered" if budget < meta.budget_usd else "kept"
+    )
+    mode = f", {meta.budget_mode} mode" if meta.budget_mode else ""
+    return (
+        f"budget of run {meta.id} {change}: {before} -> ${budget:.4f} for the whole run "
+        f"(${spent:.6f} spent so far{mode})"
+    )
 
 
 def branch(
@@ -214,6 +279,8 @@ def branch(
     progress: ProgressSink | None = None,
     offline_latency: float = 0.0,
     router: Router | None = None,
+    wait: bool = False,
+    on_notice: Callable[[str], None] | None = None,
 ) -> Run:
     """Fork a finished forward-mode run after moment ``at`` with ``intervention`` (M12).
 
@@ -221,12 +288,35 @@ def branch(
     shared prefix costs no model call, the parent's moments are never changed, and the branch's
     moments (ids ``<branch>-tp-NNN``) are added to the run's record. ``branch_id`` defaults to
     the first free ``w1``, ``w2``...; a branch cut short (a crash, a model failure) is continued
-    by calling ``branch`` again with the same moment and intervention.
+    by calling ``branch`` again with the same moment and intervention. A run another process
+    is working on raises ``RunBusyError``, or with ``wait=True`` is waited for.
     """
     run_id = run_or_id.id if isinstance(run_or_id, Run) else run_or_id
-    layout = StoreLayout.at(store).create()
+    layout = check_store(StoreLayout.at(store))
     with SqliteRunStore(layout.runs_db) as runs:
-        record = runs.load_record(run_id)
+        runs.load_record(run_id)  # an unknown id fails before any lease is asked for
+    with hold_lease(layout, run_id, wait=wait, on_wait=on_notice) as lease:
+        with SqliteRunStore(layout.runs_db) as runs:
+            record = runs.load_record(run_id)
+        return _branch_leased(
+            layout, record, lease, at=at, intervention=intervention, branch_id=branch_id,
+            progress=progress, offline_latency=offline_latency, router=router,
+        )
+
+
+def _branch_leased(
+    layout: StoreLayout,
+    record: RunRecord,
+    lease: HeldLease,
+    *,
+    at: str,
+    intervention: str,
+    branch_id: str | None,
+    progress: ProgressSink | None,
+    offline_latency: float,
+    router: Router | None,
+) -> Run:
+    run_id = record.run.id
     scenario = record.scenario
     if scenario is None:
         raise RunError(f"run {run_id!r} has no stored scenario and cannot be branched")
@@ -240,7 +330,7 @@ def branch(
         layout, record, router=router, budget=None, concurrency=8,
         offline_latency=offline_latency, doing="branch",
     )
-    execution = Execution(scenario, meta, layout, router, meta.seed, progress)
+    execution = Execution(scenario, meta, layout, router, meta.seed, progress, lease)
     try:
         wanted = BranchSpec(id=branch_id or "w1", fork_timepoint=at, intervention=intervention)
     except ValidationError as exc:

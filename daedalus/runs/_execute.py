@@ -21,6 +21,7 @@ from daedalus.errors import StateConflictError
 from daedalus.graphs.branching import BranchSpec, fork_branch
 from daedalus.graphs.modes import build_graph, recursion_limit_for
 from daedalus.llm.router import Router
+from daedalus.runs._lease import HeldLease
 from daedalus.runs._ledger_log import LedgerLog
 from daedalus.scenario import Scenario
 from daedalus.state import add_counts
@@ -48,6 +49,7 @@ class Execution:
     router: Router
     seed: int
     progress: ProgressSink | None = None
+    lease: HeldLease | None = None
 
     @property
     def config(self) -> RunnableConfig:
@@ -72,6 +74,9 @@ class Execution:
         return RunRecord.from_state(values, meta=meta, ledger=rows)
 
     def save(self, values: Mapping[str, Any], *, status: str) -> RunRecord:
+        """Save the record of ``values``; refused once another process took the run's lease."""
+        if self.lease is not None:
+            self.lease.check()
         record = self.record(values, status=status)
         with SqliteRunStore(self.layout.runs_db) as runs:
             runs.save_record(record)

@@ -2,10 +2,14 @@
 
 Each ``CallRecord`` is appended to ``<store>/ledgers/<run_id>.jsonl`` as soon as the router
 records it; the run record gathers them when it is saved, and a resumed run reads them back.
+A request booked in doubt is a row with ``in_doubt`` written before the request is sent; when
+its answer arrives a ``{"settled": <request id>}`` line follows, and the row is no longer read.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import threading
 from pathlib import Path
 
@@ -27,7 +31,13 @@ class LedgerLog:
         return cls(root / "ledgers" / f"{run_id}.jsonl")
 
     def append(self, record: CallRecord) -> None:
-        line = record.model_dump_json() + "\n"
+        self._write(record.model_dump_json() + "\n")
+
+    def settle(self, request_id: str) -> None:
+        """Mark the in-doubt row of ``request_id`` as answered."""
+        self._write(json.dumps({"settled": request_id}) + "\n")
+
+    def _write(self, line: str) -> None:
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if not self._tail_checked:
@@ -47,15 +57,20 @@ class LedgerLog:
             return handle.read(1) != b"\n"
 
     def read(self) -> list[CallRecord]:
-        """Every complete row written so far (a line cut short by a kill is skipped)."""
+        """Every complete row written so far (a line cut short by a kill is skipped), without
+        the in-doubt rows of requests settled since."""
         if not self.path.exists():
             return []
         rows = []
+        settled: set[str] = set()
         # Bytes, not text: a kill can cut a line inside a multi-byte character.
         for line in self.path.read_bytes().splitlines():
-            if line.strip():
+            if line.startswith(b'{"settled":'):
+                with contextlib.suppress(ValueError, KeyError):  # a line cut short by a kill
+                    settled.add(str(json.loads(line)["settled"]))
+            elif line.strip():
                 try:
                     rows.append(CallRecord.model_validate_json(line))
                 except ValueError:
                     continue
-        return rows
+        return [row for row in rows if not (row.in_doubt and row.request_id in settled)]

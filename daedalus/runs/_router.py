@@ -53,14 +53,18 @@ def build_router(
     offline_latency: float,
     cache: ResponseCache,
     ledger: Ledger,
+    spent_usd: float = 0.0,
+    request_timeout: float | None = None,
 ) -> RouterChoice:
     """The router for a run.
 
     No key and no model: the offline model (with a notice saying how to switch). A base URL: any
     OpenAI-compatible server (Ollama, vLLM, OpenRouter itself). Otherwise OpenRouter with M18
-    routing, or ``model`` pinned first in every fallback chain.
+    routing, or ``model`` pinned first in every fallback chain. ``spent_usd`` is what the run
+    spent in earlier processes: the budget counts it. ``request_timeout`` bounds each request
+    to a real model (seconds; default ``DEFAULT_TIMEOUT_S``).
     """
-    budget = BudgetGuard(budget_usd, BudgetMode(budget_mode))
+    budget = BudgetGuard(budget_usd, BudgetMode(budget_mode), spent_usd=spent_usd)
     shared: dict[str, Any] = {
         "seed": seed, "concurrency": concurrency, "cache": cache, "ledger": ledger, "budget": budget
     }
@@ -68,6 +72,8 @@ def build_router(
     if label == "offline":
         notice = OFFLINE_NOTICE if model is None else None
         return RouterChoice(Router.offline(latency=offline_latency, **shared), label, notice)
+    if request_timeout is not None:
+        shared["timeout_s"] = request_timeout
     server = _server(base_url)
     if server is not None:
         router = Router.openrouter(base_url=server, model=model, **shared)

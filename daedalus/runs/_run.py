@@ -78,7 +78,8 @@ class Run:
         return self.record.knowledge_at(entity_id, timepoint_id)
 
     def summary(self) -> dict[str, Any]:
-        """Headline figures: timepoints, dialogs, calls, tokens, dollars, mechanisms fired."""
+        """Headline figures: timepoints, dialogs, calls, tokens, dollars (billed, and the worst
+        case of requests in doubt), mechanisms fired."""
         totals = self.ledger.totals()
         fired = sorted((k for k, v in self.mechanisms.items() if v), key=lambda k: int(k[1:]))
         return {
@@ -97,6 +98,8 @@ class Run:
             "prompt_tokens": totals.prompt_tokens,
             "completion_tokens": totals.completion_tokens,
             "cost_usd": totals.cost_usd,
+            "in_doubt_calls": totals.in_doubt,
+            "in_doubt_usd": totals.in_doubt_usd,
             "mechanisms_fired": fired,
         }
 

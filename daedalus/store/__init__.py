@@ -3,18 +3,21 @@ May import llm, validators, portal, state, the kernel and below; never agents, g
 
 ``SqliteRunStore`` keeps them in ``<store>/runs.sqlite`` next to the LangGraph checkpoints and
 the response cache (see ``StoreLayout``); ``MemoryRunStore`` is the in-memory reference both
-must match (one conformance suite runs against each).
+must match (one conformance suite runs against each, the run lease included).
 """
 
 from daedalus.store._base import DEFAULT_LIST_LIMIT, RunStore, RunSummary
 from daedalus.store._layout import DEFAULT_STORE_DIR, STORE_ENV, StoreLayout, store_dir
+from daedalus.store.lease import LEASE_TTL_S, Lease
 from daedalus.store.memory import MemoryRunStore
 from daedalus.store.sqlite import SqliteRunStore
 
 __all__ = [
     "DEFAULT_LIST_LIMIT",
     "DEFAULT_STORE_DIR",
+    "LEASE_TTL_S",
     "STORE_ENV",
+    "Lease",
     "MemoryRunStore",
     "RunStore",
     "RunSummary",

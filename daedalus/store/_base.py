@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from daedalus.domain import TemporalMode
 from daedalus.errors import ConfigError, RunError
 from daedalus.llm._money import sum_dollars
+from daedalus.store.lease import LEASE_TTL_S, Lease, shown_status
 from daedalus.store.record import RUN_STATUSES, RunMeta, RunRecord, RunStatus
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "no_runs",
     "start_order",
     "unknown_run",
+    "unleased",
 ]
 
 DEFAULT_LIST_LIMIT = 50
@@ -47,20 +49,21 @@ class RunSummary(BaseModel):
     completed_at: datetime | None
 
     @classmethod
-    def of(cls, record: RunRecord) -> RunSummary:
-        """The summary of ``record`` (tokens are prompt plus completion; dollars summed exactly)."""
+    def of(cls, record: RunRecord, lease: Lease | None = None) -> RunSummary:
+        """The summary of ``record`` (tokens are prompt plus completion; dollars summed
+        exactly); a ``running`` run whose ``lease`` expired shows as ``interrupted``."""
         meta = record.run
         return cls(
             id=meta.id,
             template=meta.template,
             mode=meta.mode,
             model=meta.model,
-            status=meta.status,
+            status=shown_status(meta.status, lease),
             timepoints=len(record.timepoints),
             dialogs=len(record.dialogs),
             calls=len(record.ledger),
             tokens=sum(c.prompt_tokens + c.completion_tokens for c in record.ledger),
-            cost_usd=sum_dollars(c.cost_usd for c in record.ledger),
+            cost_usd=sum_dollars(c.cost_usd for c in record.ledger if not c.in_doubt),
             offline=record.used_offline,
             started_at=meta.started_at,
             completed_at=meta.completed_at,
@@ -108,7 +111,32 @@ class RunStore(Protocol):
         ...
 
     def delete_run(self, run_id: str) -> None:
-        """Remove the run and every row that belongs to it."""
+        """Remove the run and every row that belongs to it (its lease too)."""
+        ...
+
+    def acquire_lease(
+        self, run_id: str, owner: str, ttl_s: float = LEASE_TTL_S, *, replacing: str | None = None
+    ) -> Lease:
+        """Take (or renew) the run's lease for ``owner`` atomically and return it.
+
+        A free, expired or already-owned lease is taken, as is one held by ``replacing`` (an
+        owner known to be dead); a live lease of another owner raises ``RunBusyError`` naming
+        it. While a lease is held the run is listed with its stored status; once it has
+        expired, a ``running`` run is listed as ``interrupted``.
+        """
+        ...
+
+    def renew_lease(self, run_id: str, owner: str, ttl_s: float = LEASE_TTL_S) -> Lease:
+        """Push the expiry of ``owner``'s lease ``ttl_s`` ahead; ``RunBusyError`` when another
+        owner has taken it meanwhile (or ``RunError`` when it was released)."""
+        ...
+
+    def release_lease(self, run_id: str, owner: str) -> None:
+        """Give the lease up if ``owner`` holds it; a lease of another owner stays."""
+        ...
+
+    def lease_of(self, run_id: str) -> Lease | None:
+        """The run's lease row as stored (expired or not), or ``None`` when nobody holds it."""
         ...
 
 
@@ -144,3 +172,8 @@ def start_order(started_at: datetime) -> float:
     """Sort key of a start time in seconds since the epoch (naive times read as UTC)."""
     moment = started_at if started_at.tzinfo is not None else started_at.replace(tzinfo=UTC)
     return moment.timestamp()
+
+
+def unleased(run_id: str, owner: str) -> RunError:
+    """The one-line error for renewing a lease that is no longer held."""
+    return RunError(f"run {run_id!r} is no longer leased to {owner!r}; it was released")

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DEFAULT_STORE_DIR", "STORE_ENV", "StoreLayout", "store_dir"]
+from daedalus.errors import ConfigError
+
+__all__ = ["DEFAULT_STORE_DIR", "STORE_ENV", "StoreLayout", "store_dir", "usable_directory"]
 
 STORE_ENV = "DAEDALUS_HOME"
 """Environment variable naming the store directory when none is given explicitly."""
@@ -96,6 +98,22 @@ class StoreLayout:
         }
 
     def create(self) -> StoreLayout:
-        """Make the directory (and its parents) if missing; returns the layout."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Make the directory (and its parents) if missing; returns the layout. A path that is
+        a file, lies under a file or cannot be created is a one-line ``ConfigError``."""
+        usable_directory(self.root, "store directory")
         return self
+
+
+def usable_directory(path: Path, what: str) -> Path:
+    """``path`` as a directory, created if missing; ``ConfigError`` naming ``what`` and the
+    path when it is a file, lies under a file or cannot be created."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{what} {path} is a file; expected a directory (or a path to create)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(
+            f"{what} {path} cannot be created ({reason}); expected a directory you can write to"
+        ) from None
+    return path

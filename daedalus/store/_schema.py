@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from daedalus.store._base import RunSummary, start_order
+from daedalus.store.lease import Lease, shown_status
 from daedalus.store.record import RunRecord
 
 __all__ = [
@@ -25,13 +26,18 @@ __all__ = [
     "child_rows",
     "connect",
     "create_tables",
+    "lease_from_row",
+    "lease_query",
+    "lease_row",
     "run_row",
     "summary_from_row",
     "summary_query",
 ]
 
-SCHEMA_VERSION = 1
-"""Bumped whenever a table changes; a store written by a newer version is refused."""
+SCHEMA_VERSION = 2
+"""Bumped whenever a table changes; a store written by a newer version is refused.
+
+Version 2 added the ``leases`` table (created in a version 1 store when it is opened)."""
 
 BUSY_TIMEOUT_S = 30.0
 """How long a writer waits for another writer (thread or process) to finish its transaction."""
@@ -94,6 +100,10 @@ CREATE TABLE IF NOT EXISTS mechanisms (
     run_id TEXT NOT NULL, mechanism TEXT NOT NULL, count INTEGER NOT NULL,
     PRIMARY KEY (run_id, mechanism)
 );
+CREATE TABLE IF NOT EXISTS leases (
+    run_id TEXT PRIMARY KEY, owner TEXT NOT NULL, acquired_at TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL, expires_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS validation (
     run_id TEXT NOT NULL, id TEXT NOT NULL, validator TEXT NOT NULL, entity_id TEXT,
     timepoint_id TEXT, message TEXT NOT NULL, action TEXT NOT NULL,
@@ -111,7 +121,7 @@ CHILD_TABLES: tuple[str, ...] = (
     "mechanisms",
     "validation",
 )
-"""Tables whose rows belong to one run (keyed by ``run_id``)."""
+"""Tables whose rows are one run's record (keyed by ``run_id``), replaced at every save."""
 
 _RUN_COLUMNS = (
     "id, template, mode, model, seed, offline, status, started_at, started_order, completed_at, "
@@ -160,6 +170,8 @@ def _enable_wal(conn: sqlite3.Connection) -> None:
 def create_tables(conn: sqlite3.Connection) -> int:
     """Create missing tables inside the caller's transaction; returns the version found."""
     found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if 0 < found < SCHEMA_VERSION:  # every table is CREATE IF NOT EXISTS: add the new ones
+        found = 0
     if found == 0:
         for statement in _TABLES.split(";"):
             if statement.strip():
@@ -199,15 +211,49 @@ def run_row(record: RunRecord) -> tuple[str, tuple[Any, ...]]:
     return sql, params
 
 
+_LEASE_COLUMNS = "run_id, owner, acquired_at, heartbeat_at, expires_at"
+
+
 def summary_query(where: str = "") -> str:
-    """Select the ``runs`` columns ``summary_from_row`` reads, newest first."""
-    return f"SELECT {_RUN_COLUMNS} FROM runs {where} ORDER BY started_order DESC, seq DESC"
+    """Select the ``runs`` columns and the lease ``summary_from_row`` reads, newest first."""
+    runs = ", ".join(f"runs.{name.strip()}" for name in _RUN_COLUMNS.split(","))
+    leases = ", ".join(f"leases.{name.strip()}" for name in _LEASE_COLUMNS.split(","))
+    return (
+        f"SELECT {runs}, {leases} FROM runs LEFT JOIN leases ON leases.run_id = runs.id "
+        f"{where} ORDER BY started_order DESC, seq DESC"
+    )
+
+
+def lease_query() -> str:
+    """Select the lease row of one run (``?`` is its id)."""
+    return f"SELECT {_LEASE_COLUMNS} FROM leases WHERE run_id = ?"
+
+
+def lease_from_row(row: Sequence[Any] | None) -> Lease | None:
+    """The lease of a ``lease_query`` row (``None`` for no row, or a row of NULLs)."""
+    if row is None or row[0] is None:
+        return None
+    run_id, owner, acquired_at, heartbeat_at, expires_at = row
+    return Lease(
+        run_id=run_id, owner=owner, acquired_at=datetime.fromisoformat(acquired_at),
+        heartbeat_at=datetime.fromisoformat(heartbeat_at),
+        expires_at=datetime.fromisoformat(expires_at),
+    )
+
+
+def lease_row(lease: Lease) -> tuple[str, tuple[str, ...]]:
+    """The upsert statement of a lease row and its parameters."""
+    sql = f"INSERT OR REPLACE INTO leases ({_LEASE_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
+    params = (lease.run_id, lease.owner, lease.acquired_at.isoformat(),
+              lease.heartbeat_at.isoformat(), lease.expires_at.isoformat())
+    return sql, params
 
 
 def summary_from_row(row: Sequence[Any]) -> RunSummary:
     """The summary stored in one ``summary_query`` row."""
     (run_id, template, mode, model, _seed, offline, status, started_at, _order, completed_at,
-     timepoints, dialogs, calls, tokens, cost_usd) = row
+     timepoints, dialogs, calls, tokens, cost_usd) = row[:15]
+    status = shown_status(status, lease_from_row(row[15:]))
     return RunSummary(
         id=run_id,
         template=template,

@@ -14,7 +14,9 @@ from daedalus.store._base import (
     no_runs,
     start_order,
     unknown_run,
+    unleased,
 )
+from daedalus.store.lease import LEASE_TTL_S, Lease, busy, take
 from daedalus.store.record import RunMeta, RunRecord, RunStatus
 
 __all__ = ["MemoryRunStore"]
@@ -29,6 +31,7 @@ class MemoryRunStore:
         self._lock = threading.Lock()
         self._records: dict[str, RunRecord] = {}
         self._created: dict[str, int] = {}
+        self._leases: dict[str, Lease] = {}
         self._counter = 0
 
     def create_run(self, meta: RunMeta) -> RunRecord:
@@ -73,7 +76,7 @@ class MemoryRunStore:
                 r for r in self._records.values() if template is None or r.run.template == template
             ]
             chosen.sort(key=self._newest_first)
-        return [RunSummary.of(record) for record in chosen[:limit]]
+            return [RunSummary.of(r, self._leases.get(r.run.id)) for r in chosen[:limit]]
 
     def latest_run_id(self) -> str:
         with self._lock:
@@ -86,6 +89,39 @@ class MemoryRunStore:
             self._get(run_id)
             del self._records[run_id]
             del self._created[run_id]
+            self._leases.pop(run_id, None)
+
+    def acquire_lease(
+        self, run_id: str, owner: str, ttl_s: float = LEASE_TTL_S, *, replacing: str | None = None
+    ) -> Lease:
+        with self._lock:
+            self._get(run_id)
+            lease = take(self._leases.get(run_id), run_id, owner, ttl_s, replacing=replacing)
+            self._leases[run_id] = lease
+            return lease
+
+    def renew_lease(self, run_id: str, owner: str, ttl_s: float = LEASE_TTL_S) -> Lease:
+        with self._lock:
+            self._get(run_id)
+            current = self._leases.get(run_id)
+            if current is None:
+                raise unleased(run_id, owner)
+            if current.owner != owner:
+                raise busy(current)
+            lease = take(current, run_id, owner, ttl_s)
+            self._leases[run_id] = lease
+            return lease
+
+    def release_lease(self, run_id: str, owner: str) -> None:
+        with self._lock:
+            current = self._leases.get(run_id)
+            if current is not None and current.owner == owner:
+                del self._leases[run_id]
+
+    def lease_of(self, run_id: str) -> Lease | None:
+        with self._lock:
+            self._get(run_id)
+            return self._leases.get(run_id)
 
     def _put(self, record: RunRecord) -> None:
         run_id = record.run.id

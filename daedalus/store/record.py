@@ -90,8 +90,8 @@ class _Value(BaseModel):
 class RunMeta(_Value):
     """Who ran what, how and when. ``paths`` are relative to the store directory.
 
-    ``base_url``, ``budget_usd`` and ``budget_mode`` are the run's model options, kept so a
-    resume or a branch uses the same server and the same budget.
+    ``base_url``, ``budget_usd``, ``budget_mode`` and ``request_timeout_s`` are the run's model
+    options, kept so a resume or a branch uses the same server, budget and request timeout.
     """
 
     id: _Id
@@ -107,6 +107,7 @@ class RunMeta(_Value):
     base_url: str | None = None
     budget_usd: float | None = Field(default=None, ge=0.0)
     budget_mode: str | None = None
+    request_timeout_s: float | None = Field(default=None, gt=0.0)
 
 
 class RunRecord(_Value):

@@ -24,6 +24,7 @@ from daedalus.store._base import (
     check_status,
     no_runs,
     unknown_run,
+    unleased,
 )
 from daedalus.store._layout import StoreLayout
 from daedalus.store._schema import (
@@ -32,10 +33,14 @@ from daedalus.store._schema import (
     child_rows,
     connect,
     create_tables,
+    lease_from_row,
+    lease_query,
+    lease_row,
     run_row,
     summary_from_row,
     summary_query,
 )
+from daedalus.store.lease import LEASE_TTL_S, Lease, busy, take
 from daedalus.store.record import RunMeta, RunRecord, RunStatus
 
 __all__ = ["SqliteRunStore"]
@@ -136,7 +141,42 @@ class SqliteRunStore:
                 raise unknown_run(run_id, self._where)
             for table in CHILD_TABLES:
                 conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
+            conn.execute("DELETE FROM leases WHERE run_id = ?", (run_id,))
             conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
+    def acquire_lease(
+        self, run_id: str, owner: str, ttl_s: float = LEASE_TTL_S, *, replacing: str | None = None
+    ) -> Lease:
+        with self._write() as conn:  # BEGIN IMMEDIATE: read and take in one atomic step
+            if not self._exists(conn, run_id):
+                raise unknown_run(run_id, self._where)
+            current = lease_from_row(conn.execute(lease_query(), (run_id,)).fetchone())
+            lease = take(current, run_id, owner, ttl_s, replacing=replacing)
+            conn.execute(*lease_row(lease))
+        return lease
+
+    def renew_lease(self, run_id: str, owner: str, ttl_s: float = LEASE_TTL_S) -> Lease:
+        with self._write() as conn:
+            if not self._exists(conn, run_id):
+                raise unknown_run(run_id, self._where)
+            current = lease_from_row(conn.execute(lease_query(), (run_id,)).fetchone())
+            if current is None:
+                raise unleased(run_id, owner)
+            if current.owner != owner:
+                raise busy(current)
+            lease = take(current, run_id, owner, ttl_s)
+            conn.execute(*lease_row(lease))
+        return lease
+
+    def release_lease(self, run_id: str, owner: str) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM leases WHERE run_id = ? AND owner = ?", (run_id, owner))
+
+    def lease_of(self, run_id: str) -> Lease | None:
+        with self._connection() as conn:
+            if not self._exists(conn, run_id):
+                raise unknown_run(run_id, self._where)
+            return lease_from_row(conn.execute(lease_query(), (run_id,)).fetchone())
 
     @property
     def _where(self) -> str:

@@ -18,7 +18,17 @@ from pydantic import ValidationError
 from daedalus.errors import TemplateError
 from daedalus.scenario import Scenario
 
-__all__ = ["TemplateInfo", "list_templates", "load_template", "parse_template"]
+__all__ = [
+    "MAX_TEMPLATE_BYTES",
+    "TemplateInfo",
+    "list_templates",
+    "load_template",
+    "parse_template",
+]
+
+MAX_TEMPLATE_BYTES = 1_000_000
+"""The largest template file read (1 MB; the shipped ones are under 20 kB): a bigger file, or
+an endless one such as ``/dev/zero``, is refused without reading past the limit."""
 
 
 class TemplateInfo(NamedTuple):
@@ -54,13 +64,27 @@ def load_template(name_or_path: str | os.PathLike[str]) -> Scenario:
         return parse_template(shipped[key].read_text(encoding="utf-8"), source=f"{key}.yaml")
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or path.exists():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise TemplateError(f"{path}: cannot read the file ({exc.strerror})") from None
-        return parse_template(text, source=str(path))
+        return parse_template(_read(path), source=str(path))
     known = ", ".join(sorted(shipped)) or "none"
     raise TemplateError(f"no template named {key!r}; shipped templates: {known}")
+
+
+def _read(path: Path) -> str:
+    """The text of a template file, at most ``MAX_TEMPLATE_BYTES`` of it."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_TEMPLATE_BYTES + 1)
+    except OSError as exc:
+        raise TemplateError(f"{path}: cannot read the file ({exc.strerror})") from None
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise TemplateError(
+            f"{path}: the file is larger than {MAX_TEMPLATE_BYTES:,} bytes; expected a scenario "
+            "template (YAML, usually a few kB)"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TemplateError(f"{path}: not UTF-8 text (byte {exc.start}); expected YAML") from None
 
 
 def parse_template(text: str, *, source: str = "<string>") -> Scenario:

@@ -170,3 +170,13 @@ def test_prompt_bound_covers_bytes_overhead_and_schema():
 @given(st.text(max_size=300))
 def test_prompt_bound_never_undercounts_bytes(text):
     assert prompt_tokens_upper_bound([HumanMessage(text)]) >= len(text.encode("utf-8"))
+
+
+def test_spending_before_the_guard_counts_against_a_hard_cap():
+    guard = BudgetGuard(0.01, "hard", spent_usd=0.008)
+    assert guard.spent_usd == 0.008 and guard.remaining_usd == pytest.approx(0.002)
+    guard.settle(guard.reserve(0.002), 0.002)
+    with pytest.raises(BudgetExceededError, match=r"spent \$0.010000"):
+        guard.reserve(0.000001)
+    with pytest.raises(ConfigError, match="spent_usd"):
+        BudgetGuard(0.01, spent_usd=-1.0)

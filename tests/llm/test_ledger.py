@@ -111,3 +111,19 @@ def test_on_record_sees_every_appended_row_in_order():
     ledger.append(second)
     ledger.extend([third])
     assert seen == [second, third] and ledger.records == (first, second, third)
+
+
+def test_a_request_in_doubt_is_booked_then_dropped_when_settled():
+    from daedalus.llm.ledger import CallRecord, Ledger
+
+    heard: list[object] = []
+    ledger = Ledger(on_record=heard.append, on_settle=heard.append)
+    row = CallRecord(node="n", action="dialog_synthesis", model="m", cost_usd=0.02)
+    request = ledger.doubt(row)
+    (booked,) = ledger.in_doubt
+    assert booked.in_doubt and booked.request_id == request and booked.cost_usd == 0.02
+    assert heard == [booked] and ledger.records == ()
+    ledger.settle(request)
+    assert ledger.in_doubt == () and heard == [booked, request]
+    totals = Ledger([booked, row]).totals()
+    assert (totals.cost_usd, totals.in_doubt, totals.in_doubt_usd) == (0.02, 1, 0.02)

@@ -169,7 +169,10 @@ def test_a_killed_run_resumes_without_paying_twice_and_ends_as_an_uninterrupted_
 
     rows = log.read()
     assert resumed.status == "completed" and list(resumed.record.ledger) == rows
-    assert _paid(ref.record.ledger) <= _paid(rows) <= _paid(ref.record.ledger) + CONCURRENCY
+    # Identical prompts in flight at once are each paid, one after the other the second is a
+    # cache hit: timing moves the count by up to the concurrency either way, never more.
+    paid = _paid(ref.record.ledger)
+    assert paid - CONCURRENCY <= _paid(rows) <= paid + CONCURRENCY
     # From the last checkpoint, not from the start: finished steps make no call at all.
     assert len(rows) - at_kill < len(ref.record.ledger)
     _assert_same_run(resumed, ref)

@@ -4,6 +4,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -100,3 +101,52 @@ def test_two_processes_writing_two_runs_into_one_fresh_store(tmp_path):
         for run_id, start in runs.items():
             assert store.load_record(run_id) == sample_record(run_id, started_at=start)
         assert [s.id for s in store.list_runs()] == ["run-p2", "run-p1"]
+
+
+# Each contender waits for a go file, then asks for the lease once and prints what it got.
+CONTENDER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from daedalus.errors import RunBusyError
+    from daedalus.store import SqliteRunStore
+
+    path, owner, go = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    store = SqliteRunStore(path)
+    store.list_runs()
+    while not go.exists():
+        time.sleep(0.005)
+    try:
+        store.acquire_lease("run-0001", owner, ttl_s=60)
+        print("won")
+    except RunBusyError as exc:
+        print("busy", exc)
+    store.close()
+    """
+)
+
+
+def test_processes_racing_for_one_lease_leave_exactly_one_owner(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    with SqliteRunStore(path) as store:
+        store.create_run(sample_record().run)
+    go = tmp_path / "go"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CONTENDER, str(path), f"host:{100 + i}:t{i}", str(go)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for i in range(4)
+    ]
+    time.sleep(0.5)
+    go.touch()
+    outcomes = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        outcomes.append(out.strip())
+    assert sum(1 for line in outcomes if line == "won") == 1
+    assert sum(1 for line in outcomes if line.startswith("busy run 'run-0001' is in use")) == 3
+    with SqliteRunStore(path) as store:
+        winner = store.lease_of("run-0001").owner
+    assert outcomes[int(winner.split(":")[1]) - 100] == "won"

@@ -1,10 +1,12 @@
 """One behaviour for every run store: the in-memory reference and SQLite must agree."""
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from daedalus.errors import ConfigError, RunError
+from daedalus.errors import ConfigError, RunBusyError, RunError
 from daedalus.store import RunStore, RunSummary
 from daedalus.store.record import RunRecord
 from tests.store.records import START, priced_record, sample_meta, sample_record
@@ -152,3 +154,112 @@ def test_delete_run_removes_only_that_run(store):
     # the id can be used again after deletion
     store.create_run(sample_meta("run-b"))
     assert store.has_run("run-b")
+
+
+# --- the run lease: one process at a time runs, resumes or branches a run ---
+
+
+def _running(store, run_id="run-0001"):
+    meta = sample_meta(run_id).model_copy(update={"status": "running", "completed_at": None})
+    store.create_run(meta)
+    return meta
+
+
+def test_a_free_lease_is_taken_and_named_by_its_owner(store):
+    _running(store)
+    assert store.lease_of("run-0001") is None
+    lease = store.acquire_lease("run-0001", "host:1:a", ttl_s=60)
+    assert (lease.run_id, lease.owner) == ("run-0001", "host:1:a")
+    assert lease.expires_at - lease.heartbeat_at == timedelta(seconds=60)
+    assert store.lease_of("run-0001") == lease
+
+
+def test_a_live_lease_refuses_another_owner_naming_the_holder(store):
+    _running(store)
+    store.acquire_lease("run-0001", "host:111:a", ttl_s=60)
+    with pytest.raises(RunBusyError, match=r"'run-0001' is in use by process 111 on host"):
+        store.acquire_lease("run-0001", "host:222:b", ttl_s=60)
+    assert store.lease_of("run-0001").owner == "host:111:a"
+
+
+def test_the_owner_renews_its_lease_and_keeps_its_start(store):
+    _running(store)
+    first = store.acquire_lease("run-0001", "o1", ttl_s=60)
+    again = store.acquire_lease("run-0001", "o1", ttl_s=60)
+    renewed = store.renew_lease("run-0001", "o1", ttl_s=120)
+    assert again.acquired_at == renewed.acquired_at == first.acquired_at
+    assert renewed.expires_at >= first.expires_at + timedelta(seconds=59)
+
+
+def test_an_expired_lease_is_taken_over_and_the_run_shows_interrupted(store):
+    _running(store)
+    store.acquire_lease("run-0001", "o1", ttl_s=0.05)
+    assert store.list_runs()[0].status == "running"
+    time.sleep(0.1)
+    assert store.list_runs()[0].status == "interrupted"
+    assert store.load_record("run-0001").run.status == "running"  # the record is not rewritten
+    taken = store.acquire_lease("run-0001", "o2", ttl_s=60)
+    assert taken.owner == "o2" and store.list_runs()[0].status == "running"
+    with pytest.raises(RunBusyError):
+        store.renew_lease("run-0001", "o1")
+
+
+def test_a_lease_named_as_replaced_is_taken_at_once(store):
+    _running(store)
+    store.acquire_lease("run-0001", "dead-owner", ttl_s=60)
+    with pytest.raises(RunBusyError):
+        store.acquire_lease("run-0001", "o2", ttl_s=60, replacing="someone-else")
+    assert store.acquire_lease("run-0001", "o2", ttl_s=60, replacing="dead-owner").owner == "o2"
+
+
+def test_release_frees_the_lease_only_for_its_owner(store):
+    _running(store)
+    store.acquire_lease("run-0001", "o1", ttl_s=60)
+    store.release_lease("run-0001", "o2")
+    assert store.lease_of("run-0001").owner == "o1"
+    store.release_lease("run-0001", "o1")
+    assert store.lease_of("run-0001") is None
+    with pytest.raises(RunError, match="no longer leased"):
+        store.renew_lease("run-0001", "o1")
+    assert store.acquire_lease("run-0001", "o2", ttl_s=60).owner == "o2"
+
+
+def test_only_one_of_many_threads_gets_the_lease(store):
+    _running(store)
+    won: list[str] = []
+    refused: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def contend(owner: str) -> None:
+        barrier.wait()
+        try:
+            store.acquire_lease("run-0001", owner, ttl_s=60)
+            won.append(owner)
+        except RunBusyError:
+            refused.append(owner)
+
+    threads = [threading.Thread(target=contend, args=(f"o{i}",)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(won) == 1 and len(refused) == 5
+    assert store.lease_of("run-0001").owner == won[0]
+
+
+def test_lease_calls_on_an_unknown_run_or_with_a_bad_ttl_are_refused(store):
+    with pytest.raises(RunError, match="no run 'nope'"):
+        store.acquire_lease("nope", "o1")
+    with pytest.raises(RunError, match="no run 'nope'"):
+        store.lease_of("nope")
+    _running(store)
+    with pytest.raises(ConfigError, match="positive number of seconds"):
+        store.acquire_lease("run-0001", "o1", ttl_s=0)
+
+
+def test_deleting_a_run_drops_its_lease(store):
+    _running(store)
+    store.acquire_lease("run-0001", "o1", ttl_s=60)
+    store.delete_run("run-0001")
+    _running(store)
+    assert store.lease_of("run-0001") is None

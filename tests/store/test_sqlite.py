@@ -7,6 +7,7 @@ import pytest
 
 from daedalus.errors import RunError
 from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store._schema import SCHEMA_VERSION
 from tests.store.records import sample_record
 
 
@@ -112,3 +113,18 @@ def test_close_then_use_again_reopens(store):
     store.save_record(sample_record())
     store.close()
     assert store.load_record("run-0001") == sample_record()
+
+
+def test_a_version_1_store_gains_the_lease_table_and_keeps_its_runs(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    with SqliteRunStore(path) as store:
+        store.save_record(sample_record())
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE leases")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with SqliteRunStore(path) as store:
+        assert store.load_record("run-0001") == sample_record()
+        assert store.acquire_lease("run-0001", "o1").owner == "o1"
+    assert _rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
