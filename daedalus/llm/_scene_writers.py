@@ -224,7 +224,7 @@ def _event(system: str, user: str, schema: Mapping[str, Any], dice: Dice) -> _An
     pool = [pid for pid in ranked if pid not in chosen]
     schema_items = schema.get("properties", {}).get("entities_present", {})
     low, high = int(schema_items.get("minItems", 1)), int(schema_items.get("maxItems", len(cast)))
-    want = max(low, min(high, 2 + dice.child("size").below(2)))
+    want = max(low, min(high, 3 + dice.child("size").below(2)))
     while len(chosen) < want and pool:
         chosen.append(pool.pop(dice.child(f"pick{len(chosen)}").below(min(3, len(pool)))))
     chosen = chosen[:max(want, low)]
