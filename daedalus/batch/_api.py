@@ -206,6 +206,7 @@ def _dispatch(
                 entry.cost_usd, entry.calls, entry.error = (
                     change.cost_usd, change.calls, change.error
                 )
+                entry.cache_hits = change.cache_hits
                 if change.state == "completed":
                     entry.status = "completed"
             save_batch(layout, record)

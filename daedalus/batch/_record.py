@@ -70,7 +70,8 @@ class BatchEntry(BaseModel):
     status: EntryStatus = "pending"
     attempts: int = 0
     cost_usd: float = 0.0
-    calls: int = 0
+    calls: int = Field(default=0, description="model calls, answers from the cache included")
+    cache_hits: int = 0
     error: str | None = None
 
 

@@ -60,6 +60,7 @@ class RunUpdate(BaseModel):
     attempts: int = 0
     cost_usd: float = 0.0
     calls: int = 0
+    cache_hits: int = 0
     error: str | None = None
 
 
@@ -181,6 +182,7 @@ def _finished(job: Job, run: Run, attempts: int) -> Outcome:
     return RunUpdate(
         index=job.entry.index, run_id=run.id, state="completed", label=job.entry.spec.label(),
         attempts=attempts, cost_usd=float(summary["cost_usd"]), calls=int(summary["calls"]),
+        cache_hits=int(summary["cache_hits"]),
     )
 
 
