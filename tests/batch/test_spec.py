@@ -46,16 +46,16 @@ def test_sweep_is_the_cartesian_product_with_seeds_fastest() -> None:
 def test_overrides_are_validated_against_the_template() -> None:
     base = load_template("board_meeting")
     assert apply_overrides(base, {"scene.weather": "rain"}).scene.weather == "rain"
-    with pytest.raises(ConfigError, match="dialog.turns: unknown field"):
+    with pytest.raises(ConfigError, match=r"dialog\.turns: unknown field"):
         apply_overrides(base, {"dialog.turns": 4})
-    with pytest.raises(ConfigError, match="dialog.max_turns"):
+    with pytest.raises(ConfigError, match=r"dialog\.max_turns"):
         apply_overrides(base, {"dialog.max_turns": 0})
     with pytest.raises(ConfigError, match="name is not a section"):
         apply_overrides(base, {"name.first": "x"})
 
 
 def test_a_bad_combination_fails_the_whole_sweep_up_front() -> None:
-    with pytest.raises(ConfigError, match="dialog.max_turns"):
+    with pytest.raises(ConfigError, match=r"dialog\.max_turns"):
         sweep("board_meeting", seeds=(0,), sets=[("dialog.max_turns", (4, -1))])
 
 
