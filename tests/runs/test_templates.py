@@ -41,27 +41,17 @@ from daedalus.runs._router import RouterChoice
 from daedalus.runs._run import Run
 from daedalus.store import SqliteRunStore, StoreLayout
 from daedalus.store.record import MECHANISM_IDS, RunRecord
-from daedalus.templates import list_templates, load_template
+from daedalus.templates import load_template
+from tests.runs.conftest import TEMPLATES
 
-TEMPLATES = [t.id for t in list_templates()]
+@pytest.fixture(scope="module")
+def store(template_store: Path) -> Path:
+    return template_store
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One store holding an offline run of every shipped template (run id = template id)."""
-    root = tmp_path_factory.mktemp("all_templates")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("OPENROUTER_API_KEY", raising=False)
-        patch.delenv("OPENROUTER_BASE_URL", raising=False)
-        for template in TEMPLATES:
-            R.run(template, store=root, run_id=template)
-    return root
-
-
-@pytest.fixture(scope="module")
-def records(store: Path) -> dict[str, RunRecord]:
-    with SqliteRunStore(StoreLayout(store).runs_db) as runs:
-        return {template: runs.load_record(template) for template in TEMPLATES}
+def records(template_records: dict[str, RunRecord]) -> dict[str, RunRecord]:
+    return template_records
 
 
 def _recomputed(record: RunRecord) -> list[ConsistencyReport]:
