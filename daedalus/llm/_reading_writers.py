@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from itertools import pairwise
 from typing import Any
 
 from daedalus.llm._dice import Dice
@@ -48,7 +49,7 @@ def _relationships(user: str, schema: Mapping[str, Any], dice: Dice) -> _Answer:
     if not pairs or "Transcript" not in user:
         return None
     exchanges: dict[frozenset[str], int] = {}
-    for (_, first, _), (_, second, _) in zip(rows, rows[1:], strict=False):
+    for (_, first, _), (_, second, _) in pairwise(rows):
         if first != second:
             key = frozenset((first, second))
             exchanges[key] = exchanges.get(key, 0) + 1
@@ -133,7 +134,8 @@ def _query(user: str, schema: Mapping[str, Any], dice: Dice) -> _Answer:
                                  f"{fact}."))
     top = int(schema.get("properties", {}).get("answer", {}).get("maxLength", 2000))
     head = f"By {moment['time']}, {name} knew {_count(len(items))}."
-    tail = [f"{len(items) - limit} earlier items are not repeated here."] if len(items) > limit else []
+    rest = len(items) - limit
+    tail = [f"{rest} earlier items are not repeated here."] if rest > 0 else []
     while len(told) > 1 and len(" ".join([head, *(t for _, t in told), *tail])) > top:
         told.pop()
     text = " ".join([head, *(line for _, line in told), *tail])

@@ -6,9 +6,9 @@ import pytest
 
 import daedalus.runs as R
 from daedalus.llm.ledger import CallRecord
-from daedalus.store.record import RunRecord
 from daedalus.llm.registry import ModelRegistry
 from daedalus.runs._estimate import NODE_COSTS, dialog_sizes
+from daedalus.store.record import RunRecord
 from daedalus.templates import list_templates, load_template
 
 QUICK = [t.id for t in list_templates() if t.tier == "quick"]

@@ -22,6 +22,7 @@ from daedalus.exports.fountain import render_fountain
 from daedalus.exports.narrative import render_narrative
 from daedalus.exports.run_json import run_document
 from daedalus.graphs.query import QueryAnswer
+from daedalus.kernel.dialog import word_runs
 from daedalus.kernel.temporal import (
     ConsistencyReport,
     check_branching,
@@ -36,13 +37,13 @@ from daedalus.llm.registry import ModelRegistry
 from daedalus.llm.router import Router
 from daedalus.llm.selection import fallback_chain
 from daedalus.runs import _api
-from daedalus.kernel.dialog import word_runs
 from daedalus.runs._router import RouterChoice
 from daedalus.runs._run import Run
-from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store import StoreLayout
 from daedalus.store.record import MECHANISM_IDS, RunRecord
 from daedalus.templates import load_template
 from tests.runs.conftest import TEMPLATES
+
 
 @pytest.fixture(scope="module")
 def store(template_store: Path) -> Path:
