@@ -51,8 +51,8 @@ def _relationships(user: str, schema: Mapping[str, Any], dice: Dice) -> _Answer:
     exchanges: dict[frozenset[str], int] = {}
     for (_, first, _), (_, second, _) in pairwise(rows):
         if first != second:
-            key = frozenset((first, second))
-            exchanges[key] = exchanges.get(key, 0) + 1
+            between = frozenset((first, second))
+            exchanges[between] = exchanges.get(between, 0) + 1
     shifts = []
     for key, (a, b) in pairs.items():
         count = exchanges.get(frozenset((a, b)), 0)
