@@ -93,10 +93,11 @@ def _clashes(rows: list[tuple[int, str, str]]) -> list[dict[str, Any]]:
 
 
 _ENTITY = re.compile(r"^Entity: (?P<name>.+?) \((?P<role>.*)\)$", re.M)
-_MOMENT = re.compile(r"^Moment: (?P<moment>.+), (?P<time>[\d-]+ [\d:]+)$", re.M)
+_TIME = r"[\d-]+ [\d:]+(?:[+-]\d\d:\d\d)?"
+_MOMENT = re.compile(rf"^Moment: (?P<moment>.+), (?P<time>{_TIME})$", re.M)
 _ITEM = re.compile(
     r"^\[(?P<id>[^\]]+)\] (?P<info>.+) \((?P<kind>\w+) from (?P<source>.+?), "
-    r"(?P<when>before the timeline|at [^,]+(?:, [\d-]+ [\d:]+)?), confidence (?P<conf>[\d.]+)"
+    rf"(?P<when>before the timeline|at [^,]+(?:, {_TIME})?), confidence (?P<conf>[\d.]+)"
     r"(?P<private>; kept private)?\)$",
     re.M,
 )
