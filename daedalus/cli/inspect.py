@@ -148,7 +148,7 @@ def query_command(
         )
         if answer.generated:
             console.print(f"generated on demand (M9): {', '.join(answer.generated)}")
-        console.print(answer.answer.strip(), highlight=False, soft_wrap=True)
+        console.print(answer.answer.strip(), highlight=False)
         table = Table(title=f"cited exposures ({len(cited)})", box=box.SIMPLE_HEAD)
         for column in ("id", "kind", "from", "at", "information"):
             table.add_column(column, overflow="fold")
