@@ -26,13 +26,15 @@ from langgraph.graph import END, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
+from daedalus.agents._portal_cast import portal_people, scene_place
 from daedalus.agents.portal_candidates import NODE as CANDIDATES_NODE
-from daedalus.agents.portal_candidates import portal_candidates, portal_cast, setting_of
+from daedalus.agents.portal_candidates import portal_candidates, portal_cast
 from daedalus.agents.portal_forward import NODE as FORWARD_NODE
 from daedalus.agents.portal_forward import ForwardTask, portal_forward
 from daedalus.agents.portal_judge import NODE as JUDGE_NODE
 from daedalus.agents.portal_judge import portal_judge
 from daedalus.context import RunContext
+from daedalus.domain import ResolutionLevel
 from daedalus.errors import ConfigError
 from daedalus.graphs._forward import consistency_delta
 from daedalus.graphs.scene import add_scene_setup
@@ -72,6 +74,7 @@ __all__ = [
     "portal_plan",
     "portal_recursion_limit",
     "send_trials",
+    "trial_setting",
 ]
 
 PLAN_NODE = "portal_plan"
@@ -90,23 +93,43 @@ def portal_plan(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, A
     return {"portal": record, "portal_next": 0, "mechanisms": {"M17": 1}}
 
 
+def trial_setting(state: PortalState) -> str:
+    """What a trial is told of the world: the scenario's name and place. The description,
+    which names the endpoint the search works back from, is left out so that trials do not
+    bend toward it."""
+    place = scene_place(state)
+    return state["scenario"].name + (f"\nPlace: {place}" if place else "")
+
+
 def send_trials(state: PortalState) -> list[Send]:
     """One forward trial per candidate of the latest round, run in parallel (``Send``); each
-    carries what its people know at the slot (M3, M7) and their mood and fatigue."""
+    carries what its people know at the slot (M3, M7) and their state (valence, arousal,
+    energy, fatigue), each person rendered at its level for the slot (M1)."""
+    record = state["portal"]
     cast = portal_cast(state)
     knows = knowledge_before(state.get("exposures", []), cast)
     cognitive = state.get("cognitive") or {}
     physical = state.get("physical") or {}
-    mood = {
+    condition = {
         entity: (
             cognitive[entity].valence,
             cognitive[entity].arousal,
+            round(cognitive[entity].energy / cognitive[entity].energy_capacity, 3),
             physical[entity].fatigue if entity in physical else 0.0,
         )
         for entity in cast
         if entity in cognitive
     }
-    requests = trial_requests(state["portal"], cast, setting_of(state["scenario"]), knows, mood)
+    if state.get("entities"):
+        latest = record.latest
+        acting = [e for candidate in latest.candidates for e in candidate.entities]
+        # Knowledge and state are the sheet's own fields, so the text stops at GRAPH.
+        shown = portal_people(
+            state, latest.slot, list(dict.fromkeys(acting)), attention=acting,
+            cap=ResolutionLevel.GRAPH, with_mood=False,
+        )
+        cast = {e: text.removeprefix(f"- {e}: ") for e, text in shown.items()}
+    requests = trial_requests(record, cast, trial_setting(state), knows, condition)
     return [Send(FORWARD_NODE, ForwardTask(portal_trial=request)) for request in requests]
 
 

@@ -88,7 +88,7 @@ def trial(messages, kwargs):
     start = sheet["event"]
     beat = f"After '{start}', schedules tighten."
     return {"beats": [beat],
-            "people": [{"entity": e, "knows": [start, beat], "valence": -0.1, "arousal": 0.6,
+            "people": [{"entity": e, "knows": [start, beat], "valence": -0.1, "arousal": 0.6, "energy": 0.5,
                         "fatigue": 0.1} for e in sheet["cast"]],
             "explains": list(sheet["facts"]), "contradicts": [], "verdict": "reached",
             "outcome": f"outcome of {start}"}
