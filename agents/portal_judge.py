@@ -91,13 +91,26 @@ def judge_sheet(
 ) -> JudgeSheet:
     """The evidence the judge sees: the target's facts and, per label, the candidate and its
     trial's verdict, explained and contradicted facts (by fact label), outcome and each
-    person's knowledge on
-    arrival (the event itself left out, then the items most relevant to the target)."""
+    person's knowledge on arrival (the event itself left out, then the items most relevant to
+    the target), each item stated once in ``known`` and named by its label."""
     facts = fact_labels(target_facts(proposal.target.description))
     label_of = {fact: label for label, fact in facts.items()}
+    known: dict[str, str] = {}
     entries = {}
     for label, candidate in zip(labels(len(proposal.candidates)), proposal.candidates, strict=True):
         trial = trials[candidate.id]
+        knows = {}
+        for forecast in trial.forecasts:
+            items = most_relevant(
+                [k for k in forecast.knows if k != candidate.description],
+                proposal.target.description,
+                limit=_KNOWS_SHOWN,
+                chars=_KNOW_CHARS,
+            )
+            for item in items:
+                known.setdefault(item, f"k{len(known) + 1}")
+            name = cast.get(forecast.entity, forecast.entity).split(",")[0]
+            knows[name] = tuple(known[item] for item in items)
         entries[label] = JudgeEntry(
             event=candidate.description,
             people=tuple(cast.get(e, e).split(",")[0] for e in candidate.entities),
@@ -106,19 +119,12 @@ def judge_sheet(
             explains=tuple(label_of.get(fact, fact) for fact in trial.explains),
             contradicts=tuple(label_of.get(fact, fact) for fact in trial.contradicts),
             outcome=trial.outcome,
-            knows={
-                cast.get(f.entity, f.entity).split(",")[0]: most_relevant(
-                    [k for k in f.knows if k != candidate.description],
-                    proposal.target.description,
-                    limit=_KNOWS_SHOWN,
-                    chars=_KNOW_CHARS,
-                )
-                for f in trial.forecasts
-            },
+            knows=knows,
         )
     return JudgeSheet(
         facts=facts,
         endpoint=proposal.target.id == ENDPOINT_ID,
+        known={label: item for item, label in known.items()},
         candidates=entries,
     )
 

@@ -197,10 +197,11 @@ def judge_scores(entry: JudgeEntry, sheet: JudgeSheet) -> dict[str, Any]:
     explained = len(entry.explains) / facts
     contradicted = len(entry.contradicts) / facts
     verdict = _VERDICT_WEIGHT[entry.verdict]
-    known = _stems(" ".join(item for items in entry.knows.values() for item in items))
+    knowledge = sheet.knowledge(entry)
+    known = _stems(" ".join(item for items in knowledge.values() for item in items))
     event = _stems(entry.event)
     grounding = len(event & known) / len(event) if event else 0.0
-    informed = sum(1 for items in entry.knows.values() if items)
+    informed = sum(1 for items in knowledge.values() if items)
     capability = informed / len(entry.people) if entry.people else 0.0
     scores = {
         "plausibility": 0.45 + 0.35 * grounding - 0.2 * contradicted,

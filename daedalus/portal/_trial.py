@@ -144,7 +144,8 @@ class TrialRequest(_Record):
 
 class JudgeEntry(_Record):
     """One candidate as the judge sees it: the event, its people, and its trial's evidence
-    (facts explained and contradicted by their labels in the sheet's ``facts``)."""
+    (facts explained and contradicted by their labels in the sheet's ``facts``; what each
+    person knew on arrival by their labels in the sheet's ``known``)."""
 
     event: str
     people: tuple[str, ...]
@@ -157,11 +158,21 @@ class JudgeEntry(_Record):
 
 
 class JudgeSheet(_Record):
-    """The evidence a judge prompt shows: the target's facts and one entry per label."""
+    """The evidence a judge prompt shows: the target's facts, every item some person knew on
+    arrival (stated once, by label: candidates sharing people share most of them), and one
+    entry per candidate label."""
 
     facts: dict[str, str]
     endpoint: bool
+    known: dict[str, str] = Field(default_factory=dict)
     candidates: dict[str, JudgeEntry]
+
+    def knowledge(self, entry: JudgeEntry) -> dict[str, tuple[str, ...]]:
+        """What each of ``entry``'s people knew on arrival, as texts."""
+        return {
+            person: tuple(self.known.get(label, label) for label in labels)
+            for person, labels in entry.knows.items()
+        }
 
 
 def target_facts(text: str) -> tuple[str, ...]:
