@@ -16,6 +16,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
 from daedalus.agents._common import choice, render
+from daedalus.agents._portal_cast import bearing_on, link_people, portal_people, scene_place
 from daedalus.context import RunContext
 from daedalus.llm.actions import ActionType
 from daedalus.llm.params import SamplingParams
@@ -44,6 +45,7 @@ __all__ = [
     "instruction_text",
     "portal_candidates",
     "portal_cast",
+    "proposal_people",
     "round_context",
     "setting_of",
 ]
@@ -72,9 +74,10 @@ def candidates_schema(count: int, entity_ids: tuple[str, ...]) -> type[BaseModel
     )
 
 
-def setting_of(scenario: Scenario) -> str:
-    """The scenario in one line: its name and description."""
-    return f"{scenario.name}: {scenario.description}"
+def setting_of(scenario: Scenario, place: str = "") -> str:
+    """The scenario in one line: its name and description, then where it is set."""
+    where = f"\nPlace: {place}" if place else ""
+    return f"{scenario.name}: {scenario.description.strip()}{where}"
 
 
 def portal_cast(state: PortalState) -> dict[str, str]:
@@ -98,6 +101,26 @@ def cast_lines(
         known = "; ".join(item.rstrip(".") for item in (knows or {}).get(entity_id, ()))
         rows.append(f"- {label} (id {entity_id})" + (f"; knows: {known}." if known else ""))
     return "\n".join(rows)
+
+
+def proposal_people(
+    state: PortalState,
+    proposal: ProposalRound,
+    cast: Mapping[str, str],
+    knows: Mapping[str, Sequence[str]],
+) -> str:
+    """Who may appear in ``proposal``'s candidates, one row each: rendered at their level for
+    the slot, the people of the links the event connects to and those whose knowledge bears on
+    the target raised to DIALOG (M1, M5); without simulated entities, ``cast_lines`` of the
+    roster."""
+    if not state.get("entities"):
+        return cast_lines(cast, knows)
+    record = state["portal"]
+    links = (proposal.antecedent, proposal.consequent or proposal.target)
+    attention = [e for link in links if link for e in link_people(record, link, list(cast))]
+    attention += bearing_on(knows, proposal.target.description)
+    rows = portal_people(state, proposal.slot, list(cast), attention=attention, knows=knows)
+    return "\n".join(rows.values())
 
 
 def round_context(proposal: ProposalRound) -> str:
@@ -142,20 +165,19 @@ def _feedback(record: PortalRecord, proposal: ProposalRound) -> str:
 def build_candidates_messages(
     record: PortalRecord,
     proposal: ProposalRound,
-    scenario: Scenario,
-    cast: Mapping[str, str],
+    setting: str,
+    people: str,
     *,
-    knows: Mapping[str, Sequence[str]] | None = None,
     count: int | None = None,
     retry: str = "",
 ) -> list[BaseMessage]:
     """The proposal prompt for ``proposal`` (a frame from ``open_round``): ``count``
-    candidates (default ``record.candidates``), each person shown with what they ``knows`` at
-    that moment, with a ``retry`` note after the feedback."""
+    candidates (default ``record.candidates``) among ``people`` (rendered rows), with a
+    ``retry`` note after the feedback."""
     return render(
         "portal_candidates",
-        setting=setting_of(scenario),
-        cast=cast_lines(cast, knows),
+        setting=setting,
+        cast=people,
         when=f"{proposal.time:%Y-%m-%d}",
         context=round_context(proposal),
         feedback=_feedback(record, proposal) + retry,
@@ -221,7 +243,9 @@ async def portal_candidates(state: PortalState, runtime: Runtime[RunContext]) ->
         entity: most_relevant(items, frame.target.description, limit=_KNOWS_SHOWN)
         for entity, items in known.items()
     }
-    base = build_candidates_messages(record, frame, scenario, cast, knows=knows)
+    people = proposal_people(state, frame, cast, knows)
+    setting = setting_of(scenario, scene_place(state))
+    base = build_candidates_messages(record, frame, setting, people)
     drafts = await _ask(runtime, record.candidates, cast, base)
     neighbours = [link.description for link in (frame.antecedent, frame.target) if link]
     kept, rejected = distinct_drafts(drafts, instructions, taken, neighbours)
@@ -229,7 +253,7 @@ async def portal_candidates(state: PortalState, runtime: Runtime[RunContext]) ->
     if missing > 0:
         retry = _retry_note(kept, rejected)
         again = build_candidates_messages(
-            record, frame, scenario, cast, knows=knows, count=missing, retry=retry
+            record, frame, setting, people, count=missing, retry=retry
         )
         more = await _ask(runtime, missing, cast, again)
         extra, _ = distinct_drafts(

@@ -2,8 +2,9 @@
 
 One structured call per candidate, run in parallel (the graph sends one ``ForwardTask`` per
 candidate). The prompt shows the trial's evidence sheet: the candidate event, each person
-involved with what they know at that moment (causally filtered) and their mood, and the
-target's facts by label. The answer is a typed outcome: the beats, each person's knowledge and
+involved (rendered at its level, ``agents._portal_cast``) with what they know at that moment
+(causally filtered) and their state (valence, arousal, energy, fatigue), and the target's facts
+by label. The answer is a typed outcome: the beats, each person's knowledge and
 state on arrival, the facts explained and contradicted, and a verdict (reached, partly,
 missed) that ``daedalus.portal.decide`` reads. Only the candidate, its people and the target
 are in the prompt, never the history.
@@ -78,6 +79,7 @@ def forward_schema(beats: int, people: tuple[str, ...], facts: tuple[str, ...]) 
         knows=(list[str], Field(max_length=_MAX_KNOWS)),
         valence=(float, Field(ge=-1.0, le=1.0)),
         arousal=(float, Field(ge=0.0, le=1.0)),
+        energy=(float, Field(ge=0.0, le=1.0)),
         fatigue=(float, Field(ge=0.0, le=1.0)),
     )
     return create_model(
@@ -117,6 +119,7 @@ def read_trial(request: TrialRequest, data: dict[str, Any]) -> ForwardTrial:
                 knows=knows,
                 valence=entry["valence"],
                 arousal=entry["arousal"],
+                energy=entry["energy"],
                 fatigue=entry["fatigue"],
             )
     return ForwardTrial(

@@ -18,8 +18,10 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
 from daedalus.agents._common import render
-from daedalus.agents.portal_candidates import cast_lines, portal_cast, round_context, setting_of
+from daedalus.agents._portal_cast import portal_people, scene_place
+from daedalus.agents.portal_candidates import cast_lines, portal_cast, setting_of
 from daedalus.context import RunContext
+from daedalus.domain import ResolutionLevel
 from daedalus.errors import ConfigError
 from daedalus.llm.actions import ActionType
 from daedalus.llm.params import SamplingParams
@@ -38,7 +40,6 @@ from daedalus.portal import (
     most_relevant,
     target_facts,
 )
-from daedalus.scenario import Scenario
 
 __all__ = [
     "ACTION",
@@ -46,8 +47,10 @@ __all__ = [
     "SCHEMA_NAME",
     "Judgement",
     "build_judge_messages",
+    "judge_context",
     "judge_schema",
     "judge_sheet",
+    "judged_people",
     "labels",
     "portal_judge",
 ]
@@ -88,13 +91,26 @@ def judge_sheet(
 ) -> JudgeSheet:
     """The evidence the judge sees: the target's facts and, per label, the candidate and its
     trial's verdict, explained and contradicted facts (by fact label), outcome and each
-    person's knowledge on
-    arrival (the event itself left out, then the items most relevant to the target)."""
+    person's knowledge on arrival (the event itself left out, then the items most relevant to
+    the target), each item stated once in ``known`` and named by its label."""
     facts = fact_labels(target_facts(proposal.target.description))
     label_of = {fact: label for label, fact in facts.items()}
+    known: dict[str, str] = {}
     entries = {}
     for label, candidate in zip(labels(len(proposal.candidates)), proposal.candidates, strict=True):
         trial = trials[candidate.id]
+        knows = {}
+        for forecast in trial.forecasts:
+            items = most_relevant(
+                [k for k in forecast.knows if k != candidate.description],
+                proposal.target.description,
+                limit=_KNOWS_SHOWN,
+                chars=_KNOW_CHARS,
+            )
+            for item in items:
+                known.setdefault(item, f"k{len(known) + 1}")
+            name = cast.get(forecast.entity, forecast.entity).split(",")[0]
+            knows[name] = tuple(known[item] for item in items)
         entries[label] = JudgeEntry(
             event=candidate.description,
             people=tuple(cast.get(e, e).split(",")[0] for e in candidate.entities),
@@ -103,38 +119,64 @@ def judge_sheet(
             explains=tuple(label_of.get(fact, fact) for fact in trial.explains),
             contradicts=tuple(label_of.get(fact, fact) for fact in trial.contradicts),
             outcome=trial.outcome,
-            knows={
-                cast.get(f.entity, f.entity).split(",")[0]: most_relevant(
-                    [k for k in f.knows if k != candidate.description],
-                    proposal.target.description,
-                    limit=_KNOWS_SHOWN,
-                    chars=_KNOW_CHARS,
-                )
-                for f in trial.forecasts
-            },
+            knows=knows,
         )
     return JudgeSheet(
         facts=facts,
         endpoint=proposal.target.id == ENDPOINT_ID,
+        known={label: item for item, label in known.items()},
         candidates=entries,
     )
+
+
+def judge_context(proposal: ProposalRound) -> str:
+    """The moment's neighbours by date only where the sheet states them: the target is the
+    sheet's facts, so only an antecedent (the early end) is described here."""
+    rows = []
+    if proposal.slot == 0:
+        rows.append("This is the origin of the timeline: it must fit the scenario's start.")
+    if proposal.antecedent is not None:
+        rows.append(
+            f"What came just before ({proposal.antecedent.time:%Y-%m-%d}): "
+            f"{proposal.antecedent.description}"
+        )
+    kind = "the fixed endpoint" if proposal.target.id == ENDPOINT_ID else "the next link"
+    rows.append(
+        f"Target ({kind}, {proposal.target.time:%Y-%m-%d}): the sheet's facts, together."
+    )
+    return "\n".join(rows)
 
 
 def build_judge_messages(
     proposal: ProposalRound,
     trials: Mapping[str, ForwardTrial],
-    scenario: Scenario,
+    setting: str,
+    people: str,
     cast: Mapping[str, str],
 ) -> list[BaseMessage]:
-    """The judging prompt for ``proposal`` with its evidence sheet (``judge_sheet``) as JSON."""
+    """The judging prompt for ``proposal`` with its evidence sheet (``judge_sheet``) as JSON;
+    ``people`` are the candidates' people as rendered rows, ``cast`` names them in the sheet."""
     return render(
         "portal_judge",
-        setting=setting_of(scenario),
-        cast=cast_lines(cast),
+        setting=setting,
+        cast=people,
         when=f"{proposal.time:%Y-%m-%d}",
-        context=round_context(proposal),
+        context=judge_context(proposal),
         sheet=judge_sheet(proposal, trials, cast).model_dump_json(),
     )
+
+
+def judged_people(state: PortalState, proposal: ProposalRound, cast: Mapping[str, str]) -> str:
+    """The people of ``proposal``'s candidates as the judge sees them: rendered at their level
+    for the slot, raised to DIALOG as the events' actors and capped at GRAPH, since the sheet
+    states what each knows on arrival (M1); ``cast_lines`` without simulated entities."""
+    acting = list(dict.fromkeys(e for c in proposal.candidates for e in c.entities))
+    if not state.get("entities"):
+        return cast_lines({e: cast.get(e, e) for e in acting})
+    rows = portal_people(
+        state, proposal.slot, acting, attention=acting, cap=ResolutionLevel.GRAPH
+    )
+    return "\n".join(rows.values())
 
 
 async def portal_judge(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -151,7 +193,13 @@ async def portal_judge(state: PortalState, runtime: Runtime[RunContext]) -> dict
         node=NODE,
         action=ACTION,
         schema=judge_schema(len(proposal.candidates)),
-        messages=build_judge_messages(proposal, trials, state["scenario"], cast),
+        messages=build_judge_messages(
+            proposal,
+            trials,
+            setting_of(state["scenario"], scene_place(state)),
+            judged_people(state, proposal, cast),
+            cast,
+        ),
         params=SamplingParams(
             temperature=0.2, max_tokens=_TOKENS_PER_CANDIDATE * len(proposal.candidates) + 100
         ),

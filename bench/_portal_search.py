@@ -1,9 +1,10 @@
 """portal_search: how the PORTAL backward search decides, offline, over seeds 0-7.
 
 ``mars_mission_portal`` runs through ``daedalus.runs.run`` with the offline model (no latency)
-once per seed. Reported as medians over the seeds: calls and prompt tokens of the whole run,
-proposal rounds per slot, and re-proposals plus backtracks per slot (the reference search took
-2.1 rounds per slot at seed 7, 8 re-proposals and 2 backtracks). Context figures show that the
+once per seed. Reported as medians over the seeds: calls and prompt tokens of the whole run
+(and the largest over the smallest prompt-token count), proposal rounds per slot, and
+re-proposals plus backtracks per slot (the reference search took 2.1 rounds per slot at seed
+7, 8 re-proposals and 2 backtracks). Context figures show that the
 judge's totals follow the trials' evidence: the mean total of candidates whose trial reached
 the target against those whose trial missed it (the reference search: 0.494 against 0.487),
 and the share of slots whose winner's trial reached the target.
@@ -81,7 +82,10 @@ def portal_search(*, smoke: bool = False, seeds: tuple[int, ...] | None = None) 
     by_seed = {name: [row[name] for row in rows] for name in rows[0]}
     measurements: list[Measurement] = [
         at_most("median_calls", median(calls), "calls", 400, f"seeds {list(seeds)}"),
-        at_most("median_prompt_tokens", median(tokens), "tokens", 350_000),
+        at_most("median_prompt_tokens", median(tokens), "tokens", 300_000,
+                "issue 12 asked <= 350k; issue 15 <= 300k"),
+        at_most("prompt_tokens_max_over_min", max(tokens) / min(tokens), "ratio", 1.6,
+                "spread of prompt tokens over the seeds"),
         at_most("rounds_per_slot", median(by_seed["rounds_per_slot"]), "rounds", 2.0,
                 "reference search: 2.1 at seed 7"),
         figure("moves_per_slot", median(by_seed["moves_per_slot"]), "moves",

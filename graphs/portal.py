@@ -20,26 +20,31 @@ search decision and a ``portal_forward`` event for every timepoint simulated for
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from langgraph.graph import END, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
+from daedalus.agents._portal_cast import portal_people, scene_place
 from daedalus.agents.portal_candidates import NODE as CANDIDATES_NODE
-from daedalus.agents.portal_candidates import portal_candidates, portal_cast, setting_of
+from daedalus.agents.portal_candidates import portal_candidates, portal_cast
 from daedalus.agents.portal_forward import NODE as FORWARD_NODE
 from daedalus.agents.portal_forward import ForwardTask, portal_forward
 from daedalus.agents.portal_judge import NODE as JUDGE_NODE
 from daedalus.agents.portal_judge import portal_judge
 from daedalus.context import RunContext
+from daedalus.domain import CognitiveState, PhysicalState, ResolutionLevel
 from daedalus.errors import ConfigError
 from daedalus.graphs._forward import consistency_delta
 from daedalus.graphs.scene import add_scene_setup
 from daedalus.graphs.timestep import add_timestep
 from daedalus.kernel.temporal import check_portal
 from daedalus.portal import (
+    Condition,
     DecisionKind,
+    EntityForecast,
     PortalState,
     apply_decision,
     decide,
@@ -48,6 +53,8 @@ from daedalus.portal import (
     trial_exposures,
     trial_knowledge_drift,
     trial_requests,
+    trial_state_drift,
+    trial_states,
     with_chain,
     witnessed_exposures,
 )
@@ -72,6 +79,7 @@ __all__ = [
     "portal_plan",
     "portal_recursion_limit",
     "send_trials",
+    "trial_setting",
 ]
 
 PLAN_NODE = "portal_plan"
@@ -90,23 +98,43 @@ def portal_plan(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, A
     return {"portal": record, "portal_next": 0, "mechanisms": {"M17": 1}}
 
 
+def trial_setting(state: PortalState) -> str:
+    """What a trial is told of the world: the scenario's name and place. The description,
+    which names the endpoint the search works back from, is left out so that trials do not
+    bend toward it."""
+    place = scene_place(state)
+    return state["scenario"].name + (f"\nPlace: {place}" if place else "")
+
+
 def send_trials(state: PortalState) -> list[Send]:
     """One forward trial per candidate of the latest round, run in parallel (``Send``); each
-    carries what its people know at the slot (M3, M7) and their mood and fatigue."""
+    carries what its people know at the slot (M3, M7) and their state (valence, arousal,
+    energy, fatigue), each person rendered at its level for the slot (M1)."""
+    record = state["portal"]
     cast = portal_cast(state)
     knows = knowledge_before(state.get("exposures", []), cast)
     cognitive = state.get("cognitive") or {}
     physical = state.get("physical") or {}
-    mood = {
+    condition = {
         entity: (
             cognitive[entity].valence,
             cognitive[entity].arousal,
+            round(cognitive[entity].energy / cognitive[entity].energy_capacity, 3),
             physical[entity].fatigue if entity in physical else 0.0,
         )
         for entity in cast
         if entity in cognitive
     }
-    requests = trial_requests(state["portal"], cast, setting_of(state["scenario"]), knows, mood)
+    if state.get("entities"):
+        latest = record.latest
+        acting = [e for candidate in latest.candidates for e in candidate.entities]
+        # Knowledge and state are the sheet's own fields, so the text stops at GRAPH.
+        shown = portal_people(
+            state, latest.slot, list(dict.fromkeys(acting)), attention=acting,
+            cap=ResolutionLevel.GRAPH, with_mood=False,
+        )
+        cast = {e: text.removeprefix(f"- {e}: ") for e, text in shown.items()}
+    requests = trial_requests(record, cast, trial_setting(state), knows, condition)
     return [Send(FORWARD_NODE, ForwardTask(portal_trial=request)) for request in requests]
 
 
@@ -153,8 +181,9 @@ def portal_chain(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, 
 def portal_advance(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Node: append the next chain timepoint in causal order with its ``witnessed`` exposures
     and what the accepted trial into it predicted each person would know there (``learned``,
-    ``trial_exposures``), and point ``cursor`` at it (M7, M3); emits a ``portal_forward``
-    progress event."""
+    ``trial_exposures``) and how they would be (their minds and bodies are set to the
+    prediction, ``trial_states``), and point ``cursor`` at it (M7, M3, M17); emits a
+    ``portal_forward`` progress event."""
     record = state["portal"]
     timeline = record.timeline
     index = state.get("portal_next", 0)
@@ -163,16 +192,42 @@ def portal_advance(state: PortalState, runtime: Runtime[RunContext]) -> dict[str
     timepoint = timeline[index]
     witnessed = list(witnessed_exposures(timepoint))
     witnessed += trial_exposures(record, timepoint, [*state.get("exposures", []), *witnessed])
+    minds, bodies = _seeded_states(state, trial_states(record, timepoint))
     runtime.stream_writer(
         {"event": "portal_forward", "step": index + 1, "of": len(timeline), "id": timepoint.id}
     )
     return {
         "timepoints": [timepoint],
         "exposures": witnessed,
+        "cognitive": minds,
+        "physical": bodies,
         "cursor": timepoint.id,
         "portal_next": index + 1,
-        "mechanisms": {"M7": 1, "M3": len(witnessed)},
+        "mechanisms": {"M7": 1, "M3": len(witnessed), "M17": len(minds)},
     }
+
+
+def _seeded_states(
+    state: PortalState, forecasts: Mapping[str, EntityForecast]
+) -> tuple[dict[str, CognitiveState], dict[str, PhysicalState]]:
+    """Minds and bodies of the forecast people as the accepted trial predicted them on arrival
+    (M8, M17): valence, arousal, energy (a share of capacity) and fatigue."""
+    minds: dict[str, CognitiveState] = {}
+    bodies: dict[str, PhysicalState] = {}
+    for entity, forecast in forecasts.items():
+        if entity not in state.get("entities", {}):
+            continue
+        mind = state.get("cognitive", {}).get(entity, CognitiveState())
+        minds[entity] = mind.model_copy(
+            update={
+                "valence": forecast.valence,
+                "arousal": forecast.arousal,
+                "energy": round(forecast.energy * mind.energy_capacity, 3),
+            }
+        )
+        body = state.get("physical", {}).get(entity, PhysicalState())
+        bodies[entity] = body.model_copy(update={"fatigue": forecast.fatigue})
+    return minds, bodies
 
 
 def _after_timestep(state: PortalState) -> str:
@@ -184,7 +239,9 @@ def portal_check(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, 
     """Node: ``check_portal`` over the finished timeline into ``consistency`` (M17), with one
     ``validation`` record (action ``recorded``) per violation; every item an accepted trial
     predicted an entity would know at a slot that the run does not hold there becomes a
-    consistency warning in the record and a ``portal:trial_knowledge`` validation record."""
+    consistency warning in the record and a ``portal:trial_knowledge`` validation record, and so
+    does every person whose mood after a slot departs from the trial's prediction on arrival by
+    more than ``STATE_TOLERANCE`` (``trial_state_drift``)."""
     timepoints = state.get("timepoints", [])
     record = state["portal"]
     delta = consistency_delta(check_portal(timepoints, record.chain))
@@ -192,6 +249,7 @@ def portal_check(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, 
         return delta
     provenance = Provenance(timepoints, state.get("exposures", []))
     drift = trial_knowledge_drift(record, provenance.knowledge_at)
+    drift += trial_state_drift(record, _states_after(state))
     if drift:
         delta["portal"] = record.model_copy(update={"warnings": (*record.warnings, *drift)})
         delta["validation"] = [
@@ -207,6 +265,23 @@ def portal_check(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, 
             ),
         ]
     return delta
+
+
+def _states_after(state: PortalState) -> dict[str, dict[str, Condition]]:
+    """Per timepoint with a snapshot, each person's (valence, arousal, energy share, fatigue)
+    right after the moment was simulated."""
+    after: dict[str, dict[str, Condition]] = {}
+    for timepoint_id, snapshot in state.get("snapshots", {}).items():
+        after[timepoint_id] = {
+            entity: (
+                mind.valence,
+                mind.arousal,
+                mind.energy / mind.energy_capacity,
+                snapshot.physical[entity].fatigue if entity in snapshot.physical else 0.0,
+            )
+            for entity, mind in snapshot.cognitive.items()
+        }
+    return after
 
 
 def portal_recursion_limit(scenario: Scenario) -> int:

@@ -9,7 +9,8 @@ answered by weighing that evidence, so offline searches make choices they can ex
   fact when the event negates one of the fact's words (``not``, ``never``, ``prevents`` ...
   within three words before it). Verdict: missed when nothing is explained, reached when every
   fact is (and nothing contradicted), else partly. Each person arrives knowing the event and
-  their knowledge that bears on the target;
+  their knowledge that bears on the target, a little more aroused and tired, with less energy,
+  and valence lowered by 0.1 per target fact the trial explains;
 - the judge's five scores are fixed functions of an entry's evidence (``judge_scores``): the
   verdict and the share of facts explained and contradicted drive coherence and necessity, how
   much of the event its people's knowledge grounds drives plausibility and precedent, and how
@@ -142,13 +143,14 @@ def simulate_trial(sheet: TrialSheet, beats: int, dice: Dice) -> dict[str, Any]:
     bearing = target_words | event_words
     for entity in sheet.cast:
         relevant = [k for k in sheet.knows.get(entity, ()) if _stems(k) & bearing]
-        valence, arousal, fatigue = sheet.mood.get(entity, (0.0, 0.5, 0.0))
+        valence, arousal, energy, fatigue = sheet.state.get(entity, (0.0, 0.5, 1.0, 0.0))
         people.append(
             {
                 "entity": entity,
                 "knows": [sheet.event, *relevant[:_RELEVANT_KNOWS]],
                 "valence": round(max(-1.0, valence - 0.1 * len(explains)), 3),
                 "arousal": round(min(1.0, arousal + 0.1), 3),
+                "energy": round(max(0.0, energy - 0.05 * beats), 3),
                 "fatigue": round(min(1.0, fatigue + 0.05 * beats), 3),
             }
         )
@@ -162,8 +164,14 @@ def simulate_trial(sheet: TrialSheet, beats: int, dice: Dice) -> dict[str, Any]:
     }
 
 
+def _name(shown: str) -> str:
+    """The name at the head of how a sheet shows a person (``Name (summary): role ...`` or
+    ``Name, role``)."""
+    return re.split(r"[,(:\n]", shown, maxsplit=1)[0].strip()
+
+
 def _beats(sheet: TrialSheet, people: list[dict[str, Any]], count: int, dice: Dice) -> list[str]:
-    names = [sheet.cast[p["entity"]].split(",")[0] for p in people] or ["No one"]
+    names = [_name(sheet.cast[p["entity"]]) for p in people] or ["No one"]
     beats = []
     for index in range(count):
         person = people[index % len(people)] if people else {"knows": [sheet.event]}
@@ -189,10 +197,11 @@ def judge_scores(entry: JudgeEntry, sheet: JudgeSheet) -> dict[str, Any]:
     explained = len(entry.explains) / facts
     contradicted = len(entry.contradicts) / facts
     verdict = _VERDICT_WEIGHT[entry.verdict]
-    known = _stems(" ".join(item for items in entry.knows.values() for item in items))
+    knowledge = sheet.knowledge(entry)
+    known = _stems(" ".join(item for items in knowledge.values() for item in items))
     event = _stems(entry.event)
     grounding = len(event & known) / len(event) if event else 0.0
-    informed = sum(1 for items in entry.knows.values() if items)
+    informed = sum(1 for items in knowledge.values() if items)
     capability = informed / len(entry.people) if entry.people else 0.0
     scores = {
         "plausibility": 0.45 + 0.35 * grounding - 0.2 * contradicted,

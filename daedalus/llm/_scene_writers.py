@@ -285,6 +285,35 @@ def _beats(system: str, user: str, schema: Mapping[str, Any], dice: Dice) -> _An
 _CANDIDATE_ROW = re.compile(
     r"^- (?P<label>.+?) \(id (?P<id>[^)]+)\)(?:; knows: (?P<knows>.+?)\.?)?$", re.M
 )
+_KNOWS_LINE = re.compile(r"^\s+knows: (?P<knows>.+?)\.?$", re.M)
+_CANDIDATE_HEADINGS = (
+    "People (id: name, then as much detail as attention has earned each one, with what they "
+    "know\nat that moment):",
+    "People (use these ids) and what each knows at that moment:",
+)
+
+
+def _candidate_people(user: str) -> list[tuple[str, str, str]]:
+    """(id, name, what they know) per person of a proposal prompt: rendered rows (``- id:
+    Name (...)`` with an indented ``knows:`` line) or roster rows (``- label (id x); knows:``)."""
+    for heading in _CANDIDATE_HEADINGS:
+        text = _section(user, heading)
+        if not text:
+            continue
+        rows = [(m["id"], m["label"].split(",")[0].strip(), m["knows"] or "")
+                for m in _CANDIDATE_ROW.finditer(text)]
+        if rows:
+            return rows
+        for block in re.split(r"\n(?=- )", text):
+            head = _CAST.match(block)
+            if head is None:
+                continue
+            known = _KNOWS_LINE.search(block)
+            rows.append((head["id"], head["name"].strip(), known["knows"] if known else ""))
+        return rows
+    return []
+
+
 _COUNT = re.compile(r"Propose exactly (?P<count>\d+) candidate events")
 _FRAMES = (
     "{a} acts on what {a_first} knows: {fact}.",
@@ -299,12 +328,11 @@ _FRAMES = (
 
 def _candidates(system: str, user: str, schema: Mapping[str, Any], dice: Dice) -> _Answer:
     count = _COUNT.search(user)
-    rows = list(_CANDIDATE_ROW.finditer(_section(user, "People (use these ids) and what each "
-                                                       "knows at that moment:")))
+    rows = _candidate_people(user)
     if count is None or not rows:
         return None
-    people = {m["id"]: m["label"].split(",")[0].strip() for m in rows}
-    facts = [(m["id"], fact.strip()) for m in rows for fact in (m["knows"] or "").split("; ")
+    people = {pid: name for pid, name, _ in rows}
+    facts = [(pid, fact.strip()) for pid, _, known in rows for fact in known.split("; ")
              if len(_words(fact)) >= 3]
     ids = list(people)
     pairs = facts or [(pid, f"the next step is {people[pid]}'s to take") for pid in ids]

@@ -39,12 +39,20 @@ Pivots (``detect_pivots``): a step whose top two totals lie within ``PIVOT_MARGI
 totals spread by ``PIVOT_SPREAD`` or more. When every slot is filled, ``chain_timepoints`` turns
 the chain into timepoints linked by ``causal_parent`` from the origin forward, and
 ``witnessed_exposures`` gives each entity present a ``witnessed`` exposure of its event and
-``trial_exposures`` what the accepted trial predicted each person would know on arrival.
+``trial_exposures`` what the accepted trial predicted each person would know on arrival
+(``trial_states``: and how they would be; both drifts are reported as consistency warnings).
 ``slot_reports`` tells the search per slot (candidates, trial outcomes, why the winner won).
 Everything here takes plain values and returns plain values.
 """
 
-from daedalus.portal._carry import TRIAL_SOURCE, trial_exposures, trial_knowledge_drift
+from daedalus.portal._carry import (
+    STATE_TOLERANCE,
+    TRIAL_SOURCE,
+    trial_exposures,
+    trial_knowledge_drift,
+    trial_state_drift,
+    trial_states,
+)
 from daedalus.portal._chain import (
     backward_chain,
     cast_of,
@@ -113,6 +121,7 @@ from daedalus.portal._trial import (
     KNOW_CHARS,
     KNOWS_PER_PERSON,
     TRIAL_SCHEMA,
+    Condition,
     EntityForecast,
     ForwardTrial,
     JudgeEntry,
@@ -139,11 +148,13 @@ __all__ = [
     "NEAR_DUPLICATE",
     "PIVOT_MARGIN",
     "PIVOT_SPREAD",
+    "STATE_TOLERANCE",
     "TRIAL_SCHEMA",
     "TRIAL_SOURCE",
     "Backtrack",
     "CandidateReport",
     "CandidateScore",
+    "Condition",
     "CriterionScores",
     "Decision",
     "DecisionKind",
@@ -197,6 +208,8 @@ __all__ = [
     "trial_exposures",
     "trial_knowledge_drift",
     "trial_requests",
+    "trial_state_drift",
+    "trial_states",
     "weighted_total",
     "with_chain",
     "witnessed_exposures",

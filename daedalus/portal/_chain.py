@@ -24,6 +24,7 @@ from daedalus.portal._search import (
     candidate_ids,
 )
 from daedalus.portal._trial import (
+    Condition,
     TrialRequest,
     TrialSheet,
     fact_labels,
@@ -156,23 +157,26 @@ def trial_requests(
     cast: Mapping[str, str],
     setting: str,
     knows: Mapping[str, Sequence[str]],
-    mood: Mapping[str, tuple[float, float, float]] | None = None,
+    condition: Mapping[str, Condition] | None = None,
 ) -> tuple[TrialRequest, ...]:
     """One forward trial request per candidate of the latest round, aimed at its target.
 
     ``cast`` maps entity ids to how prompts name them, ``knows`` what each entity knows at the
     slot (causally filtered, see ``knowledge_before``; each sheet shows the items most relevant
-    to its event and target, ``most_relevant``) and ``mood`` its (valence, arousal, fatigue);
+    to its event and target, ``most_relevant``) and ``condition`` its (valence, arousal,
+    energy, fatigue) there;
     each request carries only the entities its candidate involves. On the early end
     of the chain, what the accepted antecedent's trial predicted each person would know here
-    is carried in as well.
+    is carried in as well, and the state it predicted replaces ``condition``.
     """
     latest = record.latest
     carried: dict[str, list[str]] = {}
+    condition = dict(condition or {})
     if latest.antecedent is not None:
         before = record.chosen_trial(latest.antecedent.slot)
         for forecast in before.forecasts if before is not None else ():
             carried.setdefault(forecast.entity, []).extend(forecast.knows)
+            condition[forecast.entity] = forecast.condition
     facts = fact_labels(target_facts(latest.target.description))
     requests = []
     for candidate in latest.candidates:
@@ -188,7 +192,7 @@ def trial_requests(
                 )
                 for e in people
             },
-            mood={e: (mood or {})[e] for e in people if e in (mood or {})},
+            state={e: condition[e] for e in people if e in condition},
             facts=facts,
             endpoint=latest.target.id == ENDPOINT_ID,
         )

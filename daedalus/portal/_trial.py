@@ -26,6 +26,7 @@ __all__ = [
     "KNOWS_PER_PERSON",
     "KNOW_CHARS",
     "TRIAL_SCHEMA",
+    "Condition",
     "EntityForecast",
     "ForwardTrial",
     "JudgeEntry",
@@ -72,13 +73,20 @@ class TrialVerdict(StrEnum):
 
 
 class EntityForecast(_Record):
-    """One person at the end of a trial: what they know on arrival and how they are."""
+    """One person at the end of a trial: what they know on arrival and how they are: mood
+    (valence, arousal), the share of their energy left and their fatigue."""
 
     entity: str
     knows: tuple[str, ...] = ()
     valence: Signed = 0.0
     arousal: Unit = 0.5
+    energy: Unit = 1.0
     fatigue: Unit = 0.0
+
+    @property
+    def condition(self) -> tuple[float, float, float, float]:
+        """(valence, arousal, energy, fatigue): the state a trial carries forward."""
+        return (self.valence, self.arousal, self.energy, self.fatigue)
 
 
 class ForwardTrial(_Record):
@@ -101,17 +109,21 @@ class ForwardTrial(_Record):
         return next((f for f in self.forecasts if f.entity == entity_id), None)
 
 
+Condition = tuple[float, float, float, float]
+"""A person's (valence, arousal, energy share, fatigue) as a sheet shows it."""
+
+
 class TrialSheet(_Record):
-    """The evidence a trial prompt shows: the event, who takes part (id -> name), what each
-    knows at the start and their mood, and the target's facts by label (``f1`` ..: together
-    they are the target)."""
+    """The evidence a trial prompt shows: the event, who takes part (id -> the person as the
+    renderer shows them at their level), what each knows at the start and their state, and
+    the target's facts by label (``f1`` ..: together they are the target)."""
 
     event: str
     rationale: str = ""
     cast: dict[str, str]
     knows: dict[str, tuple[str, ...]] = Field(default_factory=dict)
-    mood: dict[str, tuple[float, float, float]] = Field(
-        default_factory=dict, description="id -> (valence, arousal, fatigue)"
+    state: dict[str, Condition] = Field(
+        default_factory=dict, description="id -> (valence, arousal, energy, fatigue)"
     )
     facts: dict[str, str]
     endpoint: bool = Field(description="the target is the fixed endpoint")
@@ -132,7 +144,8 @@ class TrialRequest(_Record):
 
 class JudgeEntry(_Record):
     """One candidate as the judge sees it: the event, its people, and its trial's evidence
-    (facts explained and contradicted by their labels in the sheet's ``facts``)."""
+    (facts explained and contradicted by their labels in the sheet's ``facts``; what each
+    person knew on arrival by their labels in the sheet's ``known``)."""
 
     event: str
     people: tuple[str, ...]
@@ -145,11 +158,21 @@ class JudgeEntry(_Record):
 
 
 class JudgeSheet(_Record):
-    """The evidence a judge prompt shows: the target's facts and one entry per label."""
+    """The evidence a judge prompt shows: the target's facts, every item some person knew on
+    arrival (stated once, by label: candidates sharing people share most of them), and one
+    entry per candidate label."""
 
     facts: dict[str, str]
     endpoint: bool
+    known: dict[str, str] = Field(default_factory=dict)
     candidates: dict[str, JudgeEntry]
+
+    def knowledge(self, entry: JudgeEntry) -> dict[str, tuple[str, ...]]:
+        """What each of ``entry``'s people knew on arrival, as texts."""
+        return {
+            person: tuple(self.known.get(label, label) for label in labels)
+            for person, labels in entry.knows.items()
+        }
 
 
 def target_facts(text: str) -> tuple[str, ...]:

@@ -27,10 +27,10 @@ from daedalus.kernel.strategy import BudgetMode, FidelityTemplate, plan_fidelity
 from daedalus.llm.actions import ActionType
 from daedalus.llm.registry import ModelRegistry
 from daedalus.llm.selection import fallback_chain
-from daedalus.scenario import Scenario
+from daedalus.scenario import PortalSection, Scenario
 from daedalus.validators.gating import gate_timepoint
 
-__all__ = ["NODE_COSTS", "Estimate", "dialog_sizes", "estimate"]
+__all__ = ["NODE_COSTS", "Estimate", "dialog_sizes", "estimate", "portal_calls"]
 
 # node (as the ledger names it): (action, prompt tokens, completion tokens) of a typical call
 NODE_COSTS: dict[str, tuple[ActionType, int, int]] = {
@@ -142,6 +142,19 @@ def dialog_sizes(scenario: Scenario) -> list[int]:
     return sizes
 
 
+def portal_calls(portal: PortalSection, steps: int) -> dict[str, int]:
+    """PORTAL's backward search as its graph runs it (M17): a round is one proposal call and
+    one re-ask (for drafts rejected as repeats or echoes), a forward trial per candidate and
+    one judge call; every slot takes a round, and each backtrack the budget allows one more
+    (a re-proposal is counted in their place: a slot re-proposed rarely also steps back)."""
+    rounds = steps + portal.max_backtracks
+    return {
+        "portal_candidates": 2 * rounds,
+        "portal_forward": portal.candidates * rounds,
+        "portal_judge": rounds,
+    }
+
+
 def _calls(scenario: Scenario) -> Counter[str]:
     calls: Counter[str] = Counter(populate_tensors=1)
     if scenario.extras:
@@ -149,9 +162,7 @@ def _calls(scenario: Scenario) -> Counter[str]:
     moments = _moments(scenario)
     sizes = dialog_sizes(scenario)
     if scenario.mode is TemporalMode.PORTAL and scenario.portal is not None:
-        steps = scenario.timeline.steps
-        calls.update(portal_candidates=steps, portal_judge=steps,
-                     portal_forward=steps * scenario.portal.candidates)
+        calls.update(portal_calls(scenario.portal, scenario.timeline.steps))
     else:
         calls["next_event"] += moments
     if scenario.mode is TemporalMode.CYCLICAL:
@@ -221,7 +232,8 @@ def estimate(
             "gate (ADPRS, circadian, fidelity plan) admits two or more of them",
             "dialogs close a turn before their budget, with the average rate of rewritten "
             "lines and re-judged dialogs",
-            "PORTAL steps accept a candidate on the first proposal (no backtracking)",
+            "PORTAL rounds: one per slot plus one per backtrack allowed, each re-asking its "
+            "proposal once for distinct candidates",
             "prices are the registry's, per model M18 would choose for each action",
         ),
     )

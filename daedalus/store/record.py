@@ -74,7 +74,7 @@ MECHANISM_UNITS: dict[str, str] = {
     "M15": "prospective states (expectations, plans, anxiety) written",
     "M16": "turns spoken by non-human entities",
     "M17": "mode records written: plans, consistency reports and findings, closures, scenes, "
-    "prophecy verdicts, PORTAL rounds and steps",
+    "prophecy verdicts, PORTAL rounds and steps, minds and bodies seeded from accepted trials",
     "M18": "model choices made by routing (the offline model is no choice)",
     "M19": "told exposures extracted from dialog",
 }

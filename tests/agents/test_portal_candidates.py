@@ -203,3 +203,46 @@ def test_the_proposal_shows_what_each_person_knows_at_that_moment(scripted_route
     prompt = model.prompts_for("portal_candidates")[0]
     assert "(id bo); knows: The seal bench test leaked twice." in prompt
     assert "A later briefing" not in prompt
+
+
+def test_people_enter_the_proposal_at_their_level_for_the_slot(scripted_router):
+    """M1: the plan leaves everyone at TENSOR_ONLY; the people of the next link and those whose
+    knowledge bears on it are raised to DIALOG, the rest stay one line without knowledge."""
+    from daedalus.domain import ResolutionLevel
+    from daedalus.kernel.fidelity import FidelityMap
+    from daedalus.kernel.strategy import BudgetMode, FidelityTemplate, plan_fidelity
+    from tests.builders import sim_state
+
+    scenario = Scenario.model_validate({
+        **portal_scenario().model_dump(mode="json", exclude={"entities"}),
+        "entities": [
+            {"id": "ada", "name": "Ada Ruiz", "role": "flight director"},
+            {"id": "bo", "name": "Bo Tan", "role": "propulsion engineer",
+             "knowledge": ["The canteen closes early on Fridays"]},
+            {"id": "cy", "name": "Cy Park", "role": "test lead",
+             "knowledge": ["The valve bench test was never finished"]},
+        ],
+    })
+    state = {**sim_state(scenario), "timepoints": []}
+    slots = {"slot-000": 0.5, "slot-001": 0.5, "slot-002": 0.5}
+    plan = plan_fidelity(scenario.mode, FidelityTemplate.BALANCED, slots,
+                         dict.fromkeys(state["entities"], 0.5), BudgetMode.MAX, None)
+    cells = {e: dict.fromkeys(slots, ResolutionLevel.TENSOR_ONLY) for e in state["entities"]}
+    state["plan"] = plan.model_copy(update={"cells": FidelityMap(levels=cells)})
+    state["portal"] = start_record(scenario.portal, scenario)
+    first = drafts("A valve test is skipped.", "The burn plan is rushed.", "A sensor is miswired.")
+    second = drafts("Budget cuts thin the team.", "A vendor ships bad seals.", "Training is cut.")
+    model = ScriptedModel({"portal_candidates": [first, second]})
+    router = scripted_router(model)
+    record = run(portal_candidates, state, router)["portal"]
+    ids = [c.id for c in record.latest.candidates]
+    trials = {i: ForwardTrial(candidate_id=i, verdict=TrialVerdict.REACHED, beats=("b",), outcome="o") for i in ids}
+    good = Scores(plausibility=0.9, precedent=0.9, necessity=0.9, capability=0.9, coherence=0.9)
+    record = judge_round(record, record.latest.id, trials, {i: (good, "fine") for i in ids})
+    record = apply_decision(record, decide(record))
+    run(portal_candidates, {**state, "portal": record}, router)
+    at_endpoint, after_valve = model.prompts_for("portal_candidates")
+    assert "knows: The canteen closes early on Fridays" in at_endpoint  # the endpoint holds all
+    assert "- ada: Ada Ruiz" in after_valve and "flight director" in after_valve
+    assert "knows: The valve bench test was never finished" in after_valve
+    assert "canteen" not in after_valve and "propulsion engineer" not in after_valve

@@ -60,7 +60,8 @@ def test_node_declares_its_action():
 
 
 def arrival(entity="bo", knows=("The seal is aboard",)):
-    return {"entity": entity, "knows": list(knows), "valence": -0.2, "arousal": 0.7, "fatigue": 0.3}
+    return {"entity": entity, "knows": list(knows), "valence": -0.2, "arousal": 0.7,
+            "energy": 0.6, "fatigue": 0.3}
 
 
 def test_scripted_trial_is_a_typed_outcome_keyed_by_candidate(scripted_router):

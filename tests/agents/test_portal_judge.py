@@ -110,8 +110,10 @@ def test_scripted_judgements_become_weighted_scores(scripted_router):
     assert sheet["candidates"]["c1"]["event"] == "Bo signs off a seal test he did not watch."
     assert sheet["candidates"]["c2"]["verdict"] == "missed"
     assert sheet["candidates"]["c2"]["outcome"] == "outcome of s002-r0-c1"
-    # the event itself is not repeated as knowledge on arrival
-    assert sheet["candidates"]["c3"]["knows"] == {"Ada Ruiz": [KNOWN["2"]]}
+    # the event itself is not repeated as knowledge on arrival; each item is stated once
+    ((name, (label,)),) = sheet["candidates"]["c3"]["knows"].items()
+    assert name == "Ada Ruiz" and sheet["known"][label] == KNOWN["2"]
+    assert len(sheet["known"]) == len(set(sheet["known"].values()))
 
 
 def test_a_missing_judgement_is_re_asked_not_defaulted(scripted_router):

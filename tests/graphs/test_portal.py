@@ -88,7 +88,7 @@ def trial(messages, kwargs):
     start = sheet["event"]
     beat = f"After '{start}', schedules tighten."
     return {"beats": [beat],
-            "people": [{"entity": e, "knows": [start, beat], "valence": -0.1, "arousal": 0.6,
+            "people": [{"entity": e, "knows": [start, beat], "valence": -0.1, "arousal": 0.6, "energy": 0.5,
                         "fatigue": 0.1} for e in sheet["cast"]],
             "explains": list(sheet["facts"]), "contradicts": [], "verdict": "reached",
             "outcome": f"outcome of {start}"}
@@ -350,6 +350,28 @@ def test_portal_check_reports_predicted_knowledge_the_run_lost():
     (warning,) = [v for v in out["validation"] if v.validator == "portal:trial_knowledge"]
     assert lost.entity_id in warning.message and "portal-001" in warning.message
     assert out["portal"].warnings[-1] in warning.message
+
+
+def test_the_accepted_trial_seeds_the_moment_and_state_drift_is_reported():
+    from langgraph.runtime import Runtime
+
+    from daedalus.graphs.portal import portal_advance, portal_check
+    from daedalus.state import Snapshot
+
+    model = hybrid_model([verdict(0.6, 0.9, 0.75)])
+    state, _ = run(portal_scenario(steps=1), Router.for_chat_model(model))
+    runtime = Runtime(context=RunContext(router=Router.offline()))
+    out = portal_advance({**state, "portal_next": 1}, runtime)
+    (forecast, *_) = state["portal"].chosen_trial(0).forecasts
+    mind, body = out["cognitive"][forecast.entity], out["physical"][forecast.entity]
+    assert (mind.valence, mind.arousal, body.fatigue) == (-0.1, 0.6, 0.1)
+    assert mind.energy == 0.5 * mind.energy_capacity
+    calm = mind.model_copy(update={"valence": 0.8})
+    snapshot = Snapshot(timepoint_id="portal-001", cognitive={forecast.entity: calm},
+                        physical={forecast.entity: body})
+    checked = portal_check({**state, "snapshots": {"portal-001": snapshot}}, runtime)
+    (warning,) = [v for v in checked["validation"] if "departs" in v.message]
+    assert forecast.entity in warning.message and "valence -0.10 -> 0.80" in warning.message
 
 
 def test_portal_check_records_each_violation():

@@ -15,7 +15,7 @@ FACTS = {"f1": "Ares III loses contact during orbital insertion",
 
 def sheet(event, knows=(), rationale=""):
     return TrialSheet(event=event, rationale=rationale, cast={"lin": "Lin Zhang, engineer"},
-                      knows={"lin": tuple(knows)}, mood={"lin": (0.1, 0.4, 0.2)},
+                      knows={"lin": tuple(knows)}, state={"lin": (0.1, 0.4, 0.8, 0.2)},
                       facts=FACTS, endpoint=True)
 
 
@@ -27,6 +27,7 @@ def test_a_trial_explains_the_facts_its_event_and_people_bring():
     assert reached["contradicts"] == [] and len(reached["beats"]) == 2
     (lin,) = reached["people"]
     assert lin["entity"] == "lin" and bus in lin["knows"] and lin["fatigue"] == 0.3
+    assert lin["energy"] == 0.7
     partly = simulate_trial(sheet("Contact with Ares III is lost in orbital insertion"), 1,
                             Dice.from_parts("t"))
     assert partly["verdict"] == "partly" and partly["explains"] == ["f1"]

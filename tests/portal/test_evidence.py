@@ -179,3 +179,31 @@ def test_slot_reports_tell_candidates_outcomes_and_why_the_winner_won():
         ("missed", False, False), ("reached", True, False), ("reached", False, True),
     ]
     assert report.candidates[2].contradicts == (fact,)
+
+
+def test_on_the_early_end_trials_start_from_the_accepted_trials_predicted_state():
+    from daedalus.portal import EntityForecast, trial_requests
+
+    base = scenario(steps=4)
+    portal = base.portal.model_copy(update={"strategy": "oscillating"})
+    record = start_record(portal, base)
+    forecast = EntityForecast(entity="e0", knows=("the pump was swapped",), valence=-0.6,
+                              arousal=0.9, energy=0.4, fatigue=0.5)
+    for _ in range(4):
+        frame = open_round(record)
+        if frame.antecedent is not None and frame.antecedent.slot == 0:
+            break
+        record = add_round(record, new_candidates(frame, [(f"event at {frame.id}", ["e0"], 0.5, "r")]))
+        (cid,) = [c.id for c in record.latest.candidates]
+        trial = ForwardTrial(candidate_id=cid, verdict=REACHED, beats=("b",), outcome="o",
+                             forecasts=(forecast,) if frame.slot == 0 else ())
+        scores = {cid: (CriterionScores(**dict.fromkeys(CRITERIA, 0.9)), "c")}
+        record = judge_round(record, frame.id, {cid: trial}, scores)
+        record = apply_decision(record, decide(record))
+    frame = open_round(record)
+    assert frame.antecedent is not None and frame.antecedent.slot == 0
+    record = add_round(record, new_candidates(frame, [("the next event", ["e0"], 0.5, "r")]))
+    (request,) = trial_requests(record, {"e0": "E0"}, "Probe", {"e0": ()},
+                                {"e0": (0.5, 0.5, 1.0, 0.0)})
+    assert request.sheet.state["e0"] == (-0.6, 0.9, 0.4, 0.5)
+    assert "the pump was swapped" in request.sheet.knows["e0"]

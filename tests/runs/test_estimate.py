@@ -132,3 +132,18 @@ def test_a_dialog_is_only_counted_where_the_gate_would_let_two_people_talk() -> 
     )
     assert dialog_sizes(sleepers)[1:] == [0, 0]  # 23:00 and 02:00: a day crew is asleep
     assert R.estimate(sleepers).calls < R.estimate(heist).calls
+
+
+def test_portal_search_calls_follow_its_rounds_and_lean_high(
+    ledgers: dict[str, tuple[CallRecord, ...]],
+) -> None:
+    from daedalus.runs._estimate import portal_calls
+
+    portal = load_template("litigation_portal").portal
+    assert portal is not None
+    guess = portal_calls(portal, 2)
+    rounds = 2 + portal.max_backtracks
+    assert guess == {"portal_candidates": 2 * rounds, "portal_forward": portal.candidates * rounds,
+                     "portal_judge": rounds}
+    made = {node: sum(1 for c in ledgers["litigation_portal"] if c.node == node) for node in guess}
+    assert all(made[node] <= guess[node] <= 2 * made[node] for node in guess), (made, guess)
