@@ -102,6 +102,10 @@ def create_app(
         version="1",
         summary="Submit, follow and explore temporal simulations.",
         lifespan=lifespan,
+        # Under /api/v1, so the LangGraph server's own /docs and /openapi.json stay its own.
+        docs_url="/api/v1/docs",
+        openapi_url="/api/v1/openapi.json",
+        redoc_url=None,
     )
     api.state.service = service
     install_problem_handlers(api)
@@ -113,7 +117,7 @@ def create_app(
         return {"status": "ok"}
 
     mount_dashboard(api)
-    api.add_middleware(BodyLimit)  # type: ignore[arg-type]
+    api.add_middleware(BodyLimit)
     return api
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
@@ -123,7 +123,7 @@ class JobQueue:
 
     def submit_many(
         self,
-        items: list[tuple[JobKind, str, Mapping[str, Any]]],
+        items: Sequence[tuple[JobKind, str, Mapping[str, Any]]],
         *,
         key_id: str | None = None,
         batch_id: str | None = None,

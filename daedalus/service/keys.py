@@ -67,7 +67,7 @@ class ApiKey(BaseModel):
 def _key_of(row: tuple[object, ...]) -> ApiKey:
     key_id, scope, name, created, revoked, rate, quota = row
     return ApiKey(
-        id=str(key_id), scope=scope, name=str(name),  # type: ignore[arg-type]
+        id=str(key_id), scope=scope, name=str(name),
         created_at=datetime.fromisoformat(str(created)),
         revoked_at=None if revoked is None else datetime.fromisoformat(str(revoked)),
         rate_per_minute=int(rate),  # type: ignore[call-overload]
@@ -96,13 +96,13 @@ class KeyStore:
         if scope not in SCOPES:
             raise ConfigError(f"unknown key scope {scope!r}; expected read or write")
         if rate_per_minute < 1:
-            raise ConfigError(f"a key's rate is a positive number per minute, got {rate_per_minute}")
+            raise ConfigError(f"a key's rate is a positive count per minute, got {rate_per_minute}")
         if quota_usd_per_day is not None and quota_usd_per_day < 0:
-            raise ConfigError(f"a key's quota is dollars per day, at least 0, got {quota_usd_per_day}")
+            raise ConfigError(f"a quota is dollars a day (0 or more), got {quota_usd_per_day}")
         key_id = secrets.token_hex(4)
         token = f"{_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
         key = ApiKey(
-            id=key_id, scope=scope, name=name, created_at=datetime.now(UTC),  # type: ignore[arg-type]
+            id=key_id, scope=scope, name=name, created_at=datetime.now(UTC),
             rate_per_minute=rate_per_minute, quota_usd_per_day=quota_usd_per_day,
         )
         with self.db.write() as conn:

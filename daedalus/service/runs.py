@@ -131,7 +131,9 @@ def list_runs(
     max_cost: Annotated[float | None, Query(ge=0)] = None,
     since: Annotated[datetime | None, Query(description="Started at or after.")] = None,
     until: Annotated[datetime | None, Query(description="Started before.")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Words in id/template/model.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Words in id, template or model.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> RunPage:
