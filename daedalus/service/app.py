@@ -106,6 +106,7 @@ def create_app(
         docs_url="/api/v1/docs",
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url="/api/v1/docs/oauth2-redirect",
     )
     api.state.service = service
     install_problem_handlers(api)
