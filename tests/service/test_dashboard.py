@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from daedalus.service import create_app
+from tests.service.support import live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -50,23 +48,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
         env.delenv("OPENROUTER_API_KEY", raising=False)
         app = create_app(tmp_path_factory.mktemp("dashboard"))
         _, token = app.state.service.keys.create("write", name="browser")
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(500):
-                if server.started:
-                    break
-                threading.Event().wait(0.02)
-            assert server.started, "the server did not start"
+        with live_server(app) as base:
             yield base, token
-        finally:
-            server.should_exit = True
-            thread.join()
 
 
 @pytest.fixture(scope="module")
