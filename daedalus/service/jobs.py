@@ -263,6 +263,17 @@ class JobQueue:
             for seq, at, text in rows
         ]
 
+    def last_event(self, run_id: str) -> RunEvent | None:
+        """The run's latest event, if it has any."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT seq, at, json FROM events WHERE run_id = ? ORDER BY seq DESC LIMIT 1",
+                (run_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        return RunEvent(seq=row[0], at=datetime.fromisoformat(row[1]), data=json.loads(row[2]))
+
     @staticmethod
     def _event(conn: Any, run_id: str, data: Mapping[str, Any]) -> int:
         row = conn.execute(

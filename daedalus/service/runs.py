@@ -175,8 +175,8 @@ def _aware(moment: datetime) -> datetime:
 def get_run(run_id: str, _: Reader, service: ServiceDep) -> RunView:
     checked_id(run_id, "run")
     jobs = service.queue.jobs_of_run(run_id)
-    events = service.queue.events(run_id, after=0, limit=100_000)
-    last = events[-1].data if events else None
+    latest = service.queue.last_event(run_id)
+    last = latest.data if latest is not None else None
     job_views = [
         JobView(id=j.id, kind=j.kind, status=j.status, attempts=j.attempts, error=j.error)
         for j in jobs

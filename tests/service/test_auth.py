@@ -90,3 +90,18 @@ def test_keys_never_appear_in_responses_or_the_store(fresh):
     for token in (fresh.write, fresh.read):
         assert all(token not in body for body in bodies)
         assert token.encode() not in stored
+
+
+def test_provider_credentials_never_appear_in_responses(fresh, finished, monkeypatch):
+    secret = "sk-or-v1-not-a-real-credential-0123456789"
+    monkeypatch.setenv("OPENROUTER_API_KEY", secret)
+    app, run_id = finished
+    bodies = [
+        fresh.get("/api/v1/models").text,
+        fresh.post("/api/v1/estimate", {"template": "board_meeting"}).text,
+        fresh.client.get("/api/v1/openapi.json").text,
+        app.get(f"/api/v1/runs/{run_id}/record").text,
+        app.get(f"/api/v1/runs/{run_id}").text,
+    ]
+    assert all(secret not in body for body in bodies)
+    assert fresh.service.queue.jobs() == []
