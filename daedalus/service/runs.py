@@ -318,7 +318,22 @@ def branch_run(
         raise ProblemError(422, "invalid-input", f"run {run_id!r} has no timepoint {body.at!r}")
     if body.branch_id is not None and body.branch_id in {b.id for b in record.branches}:
         raise ProblemError(409, "run-conflict", f"branch {body.branch_id!r} already exists")
+    service.guard.budget_for(key, service.layout.root)  # a spent quota refuses branches too
     job = service.queue.submit(
         "branch", run_id, body.model_dump(exclude_none=True), key_id=key.id
     )
+    return Submitted(run_id=run_id, job_id=job.id, links=_links(run_id))
+
+
+@router.post("/runs/{run_id}/resume", status_code=202, summary="Resume a stopped run")
+def resume_run(run_id: str, key: Writer, service: ServiceDep) -> Submitted:
+    """Queue the continuation of an interrupted or failed run from its last checkpoint (paid
+    calls are not paid again). A completed run, or one with a job still to do, is a 409."""
+    record = service.record(run_id)
+    pending = [j for j in service.queue.jobs_of_run(run_id) if j.status in ("queued", "running")]
+    if record.run.status == "completed" or pending:
+        state = "completed" if not pending else f"already {pending[0].status} in a worker"
+        raise ProblemError(409, "run-conflict", f"run {run_id!r} is {state}; nothing to resume")
+    service.guard.budget_for(key, service.layout.root)
+    job = service.queue.submit("run", run_id, {"resume": True}, key_id=key.id)
     return Submitted(run_id=run_id, job_id=job.id, links=_links(run_id))

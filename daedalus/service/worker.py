@@ -97,7 +97,7 @@ class Worker:
         if claimed is None:
             return False
         job, taken_over = claimed
-        resumed = taken_over or job.attempts > 1
+        resumed = taken_over or job.attempts > 1 or bool(job.request.get("resume"))
         self._record(job, {"event": "resumed" if resumed else "started", "attempt": job.attempts})
         beat_stop = threading.Event()
         beat = threading.Thread(target=self._beat, args=(job, beat_stop), daemon=True)

@@ -137,3 +137,28 @@ def test_a_batch_summary_shows_its_runs_by_status(live, page):
     expect(page.get_by_test_id("batch-status")).to_contain_text("2 runs: completed 2", timeout=WAIT_MS)
     assert page.locator("#outcomes canvas").count() == 5
     _shot(page, "dashboard-batch.png")
+
+
+def test_a_portal_run_shows_its_chain_with_every_slots_candidates(live, page):
+    from playwright.sync_api import expect
+
+    base, token = live
+    headers = {"Authorization": f"Bearer {token}"}
+    submitted = httpx.post(
+        f"{base}/api/v1/runs", json={"template": "election_upset_portal"}, headers=headers
+    ).json()
+    run_id = submitted["run_id"]
+    page.goto(f"{base}/dashboard/#/runs/{run_id}")  # opened while it runs: progress is live
+    expect(page.get_by_test_id("progress-text")).to_have_text("completed", timeout=WAIT_MS)
+    timeline = httpx.get(f"{base}/api/v1/runs/{run_id}/timeline", headers=headers).json()
+    slots = timeline["portal"]["slots"]
+    candidates = sum(len(slot["candidates"]) for slot in slots)
+    expect(page.get_by_test_id("portal-summary")).to_contain_text(
+        f"{len(slots)} slots, {candidates} candidates, {len(slots)} chosen", timeout=WAIT_MS
+    )
+    assert page.evaluate("window.portalGraph.nodes().length") == candidates
+    chosen = page.evaluate("window.portalGraph.nodes('[chosen = 1]').map(n => n.id())")
+    assert sorted(chosen) == sorted(slot["chosen"] for slot in slots)
+    chain = page.evaluate("window.portalGraph.edges('[chosen = 1]').length")
+    assert chain == len(slots) - 1  # the chosen candidates form one chain
+    _shot(page, "dashboard-portal.png")

@@ -197,3 +197,21 @@ def test_an_unknown_export_and_a_bad_branch_are_problems(finished: tuple[Served,
     )
     assert_problem(bad_id, 422)
     assert app.service.queue.jobs(status="queued") == []
+
+
+def test_a_stopped_run_is_resumed_by_a_worker_once(fresh: Served):
+    run_id = fresh.post("/api/v1/runs", {"template": "board_meeting"}).json()["run_id"]
+    fresh.drain()
+    assert "completed" in assert_problem(fresh.post(f"/api/v1/runs/{run_id}/resume"), 409)["detail"]
+    with SqliteRunStore(StoreLayout(fresh.root).runs_db) as runs:
+        runs.update_status(run_id, "interrupted")  # as a failed model call would leave it
+    assert fresh.post(f"/api/v1/runs/{run_id}/resume").status_code == 202
+    again = fresh.post(f"/api/v1/runs/{run_id}/resume")
+    assert "already queued" in assert_problem(again, 409)["detail"]
+    assert fresh.drain() == 1
+    view = fresh.get(f"/api/v1/runs/{run_id}").json()
+    assert view["status"] == "completed" and [j["status"] for j in view["jobs"]] == ["done", "done"]
+    events = [e.data["event"] for e in fresh.service.queue.events(run_id)]
+    assert events[-2:] == ["resumed", "completed"]
+    assert_problem(fresh.post("/api/v1/runs/run_nope/resume"), 404)
+    assert_problem(fresh.post(f"/api/v1/runs/{run_id}/resume", token=fresh.read), 403)

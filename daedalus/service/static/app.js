@@ -160,6 +160,7 @@ async function followRun(runId) {
   run = await api(`/runs/${runId}`);
   renderHead(run);
   text.textContent = run.status;
+  if (run.status === "completed") bar.value = bar.max;
   if (run.status === "completed" || run.status === "interrupted") await renderRun(runId, run);
 }
 
@@ -243,11 +244,12 @@ function drawPortal(timeline) {
   if (!slots.length) return;
   document.getElementById("portal").hidden = false;
   const elements = [];
+  const pivots = new Set(timeline.portal.pivots.flatMap((p) => p.candidate_ids));
   const sorted = [...slots].sort((a, b) => b.slot - a.slot);  // from the known end backwards
   sorted.forEach((slot, index) => {
     for (const c of slot.candidates) {
       elements.push({ data: { id: c.id, label: `slot ${slot.slot}: ${c.event.slice(0, 36)}`,
-        chosen: c.chosen ? 1 : 0 } });
+        chosen: c.chosen ? 1 : 0, pivot: pivots.has(c.id) ? 1 : 0 } });
       const next = sorted[index + 1];
       if (next && next.chosen) {
         elements.push({ data: { id: `${c.id}->${next.chosen}`, source: c.id, target: next.chosen,
@@ -262,6 +264,7 @@ function drawPortal(timeline) {
       { selector: "node", style: { label: "data(label)", "font-size": 8, "background-color": "#b8c0cc",
         "text-wrap": "wrap", "text-max-width": 140, "text-valign": "bottom" } },
       { selector: "node[chosen = 1]", style: { "background-color": "#1f8a4c", width: 30, height: 30 } },
+      { selector: "node[pivot = 1]", style: { "border-width": 3, "border-color": "#d0702f" } },
       { selector: "edge", style: { width: 1, "line-style": "dashed", "line-color": "#c7ccd4" } },
       { selector: "edge[chosen = 1]", style: { width: 3, "line-style": "solid", "line-color": "#1f8a4c",
         "target-arrow-shape": "triangle", "target-arrow-color": "#1f8a4c" } },
@@ -270,7 +273,8 @@ function drawPortal(timeline) {
   const chosen = slots.map((s) => s.chosen).filter(Boolean).length;
   const candidates = slots.reduce((total, s) => total + s.candidates.length, 0);
   document.getElementById("portal-summary").textContent =
-    `${slots.length} slots, ${candidates} candidates, ${chosen} chosen (green, the chain)`;
+    `${slots.length} slots, ${candidates} candidates, ${chosen} chosen (green, the chain), ` +
+    `${timeline.portal.pivots.length} pivot point(s) (orange rims: close calls and wide spreads)`;
 }
 
 function knowledgeForm(runId, entities, moments) {
