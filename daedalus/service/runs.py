@@ -10,7 +10,7 @@ import asyncio
 import json
 import tempfile
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -166,8 +166,6 @@ def list_runs(
 
 
 def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 

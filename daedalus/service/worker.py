@@ -20,23 +20,22 @@ import structlog
 
 from daedalus import runs
 from daedalus.errors import DaedalusError
+from daedalus.scenario import Scenario
 from daedalus.service._db import ServiceDb
 from daedalus.service.jobs import EventSink, Executor, Job, JobQueue
 from daedalus.store import SqliteRunStore, StoreLayout
 from daedalus.store.lease import new_owner
-from daedalus.templates import parse_template
+from daedalus.templates import load_template, parse_template
 
 __all__ = ["LocalExecutor", "Worker", "main", "scenario_of"]
 
 log = structlog.get_logger("daedalus.service.worker")
 
 
-def scenario_of(request: Mapping[str, Any]) -> Any:
+def scenario_of(request: Mapping[str, Any]) -> Scenario:
     """The scenario a run request names: a shipped template id or template YAML text."""
     if request.get("yaml") is not None:
         return parse_template(str(request["yaml"]), source="<submitted yaml>")
-    from daedalus.templates import load_template
-
     return load_template(str(request["template"]))
 
 
@@ -68,7 +67,7 @@ class LocalExecutor:
             scenario_of(request), model=request.get("model"), seed=int(request.get("seed", 0)),
             store=self.layout.root, budget=request.get("budget_usd"),
             budget_mode=request.get("budget_mode"), offline_latency=latency, progress=events,
-            run_id=job.run_id, formats=(),
+            run_id=job.run_id,
         )
 
 
