@@ -97,3 +97,20 @@ def test_generated_requests_never_get_a_server_error(tmp_path):
             one()
         assert failures == []
         assert any(status < 300 for status in statuses)  # the key is accepted: not all refused
+
+
+def test_an_unexpected_failure_is_a_500_problem_that_tells_nothing(tmp_path, monkeypatch, capsys):
+    app = create_app(tmp_path, worker=False)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        _, key = app.state.service.keys.create("read")
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("internal detail /secret/path")
+
+        monkeypatch.setattr(app.state.service.runs, "list_runs", broken)
+        response = client.get("/api/v1/runs", headers={"Authorization": f"Bearer {key}"})
+    problem = assert_problem(response, 500)
+    assert "secret" not in response.text and problem["detail"] == "the server failed; see its log"
+    logged = capsys.readouterr()
+    assert "request failed" in logged.out + logged.err  # logged: the path and the error type
+    assert key not in logged.out + logged.err
