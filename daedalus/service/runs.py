@@ -40,7 +40,7 @@ from daedalus.service._views import dialogs_view, item_of, queued_item
 from daedalus.service.keys import ApiKey
 from daedalus.service.worker import scenario_of
 from daedalus.store import RunSummary
-from daedalus.templates import MAX_TEMPLATE_BYTES
+from daedalus.templates import MAX_TEMPLATE_BYTES, list_templates
 
 __all__ = ["EXPORTS", "router", "run_request"]
 
@@ -56,14 +56,21 @@ EXPORTS: dict[str, tuple[str, str]] = {
 }
 """Download name -> (the ``write_exports`` key, media type)."""
 
-_TERMINAL = frozenset({"completed", "failed"})
 _POLL_S = 0.25
+_KEEP_ALIVE_POLLS = 60
+"""Polls (of ``_POLL_S``) without news after which a comment line keeps the stream open."""
 
 
 @cache
 def _shipped() -> frozenset[str]:
     root = resources.files("daedalus.templates")
     return frozenset(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml"))
+
+
+@cache
+def _titles() -> dict[str, str]:
+    """Shipped template id -> scenario name, so a search finds runs by their title too."""
+    return {info.id: info.name for info in list_templates()}
 
 
 def run_request(body: RunRequest, service: Service, key: ApiKey, runs: int = 1) -> dict[str, Any]:
@@ -114,7 +121,9 @@ def submit_run(body: RunRequest, key: Writer, service: ServiceDep) -> Submitted:
 def _matches(item: RunItem, text: str | None) -> bool:
     if not text:
         return True
-    haystack = " ".join((item.id, item.template, item.model, item.mode, item.status)).lower()
+    title = _titles().get(item.template, "")
+    haystack = " ".join((item.id, item.template, title, item.model, item.mode, item.status))
+    haystack = haystack.lower()
     return all(word in haystack for word in text.lower().split())
 
 
@@ -132,7 +141,7 @@ def list_runs(
     since: Annotated[datetime | None, Query(description="Started at or after.")] = None,
     until: Annotated[datetime | None, Query(description="Started before.")] = None,
     q: Annotated[
-        str | None, Query(max_length=200, description="Words in id, template or model.")
+        str | None, Query(max_length=200, description="Words in id, template, title or model.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -221,7 +230,7 @@ async def run_events(
     after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
 
     async def stream() -> AsyncIterator[str]:
-        seen = after
+        seen, quiet = after, 0
         while True:
             events = await asyncio.to_thread(service.queue.events, run_id, seen)
             for event in events:
@@ -236,6 +245,10 @@ async def run_events(
                 return
             if await request.is_disconnected():
                 return
+            quiet = 0 if events else quiet + 1
+            if quiet >= _KEEP_ALIVE_POLLS:
+                quiet = 0
+                yield ": keep-alive\n\n"
             await asyncio.sleep(_POLL_S)
 
     return StreamingResponse(

@@ -103,6 +103,7 @@ def test_listing_filters_by_every_field(finished: tuple[Served, str]):
     assert ids(since=(now - timedelta(hours=1)).isoformat()) == [run_id]
     assert ids(until=(now - timedelta(hours=1)).isoformat()) == []
     assert ids(q="board") == [run_id] and ids(q="board nothing") == []
+    assert ids(q="quarterly MEETING") == [run_id]  # words of the scenario's title
     page = app.get("/api/v1/runs", params={"limit": 1, "offset": 1}).json()
     assert page["items"] == [] and page["total"] == 1
 
