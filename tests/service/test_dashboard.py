@@ -135,7 +135,8 @@ def test_a_batch_summary_shows_its_runs_by_status(live, page):
         httpx.get(f"{base}/api/v1/runs/{item['run_id']}/events", headers=headers, timeout=WAIT_MS / 1000)
     page.goto(f"{base}/dashboard/#/batches/{batch['batch_id']}")
     expect(page.get_by_test_id("batch-status")).to_contain_text("2 runs: completed 2", timeout=WAIT_MS)
-    assert page.locator("#outcomes canvas").count() == 5
+    assert page.locator("#outcomes canvas").count() == 5  # one distribution per outcome
+    assert page.locator("#mechanisms canvas").count() == 1
     _shot(page, "dashboard-batch.png")
 
 

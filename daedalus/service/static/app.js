@@ -358,23 +358,54 @@ async function batchPage(batchId) {
   const batch = await api(`/batches/${batchId}`);
   const counts = Object.entries(batch.status).map(([k, v]) => `${status(k)} ${v}`).join(" · ");
   view.innerHTML = `<h1>${esc(batch.id)}</h1><section data-testid="batch-status">${batch.size} runs: ${counts}</section>
-    <section><h2>Outcomes over completed runs</h2><div class="grid" id="outcomes"></div></section>
+    <section><h2>Outcome distributions over completed runs</h2><div class="grid" id="outcomes"></div></section>
+    <section><h2>Mechanisms</h2><div id="mechanisms"></div></section>
     <section><h2>Runs</h2><table><tbody>${batch.runs.map((r) => `<tr><td>
     <a href="#/runs/${esc(r.id)}">${esc(r.id)}</a></td><td>${status(r.status)}</td>
     <td>${r.timepoints} moments</td><td>${money(r.cost_usd)}</td></tr>`).join("")}</tbody></table></section>`;
   const box = document.getElementById("outcomes");
   for (const [name, dist] of Object.entries(batch.outcomes)) {
-    const holder = document.createElement("div");
-    holder.className = "chart";
-    const canvas = document.createElement("canvas");
-    holder.appendChild(canvas);
-    box.appendChild(holder);
-    charts.push(new Chart(canvas, {
-      type: "bar",
-      data: { labels: dist.values.map((_, i) => `run ${i + 1}`), datasets: [{ label: name, data: dist.values }] },
-      options: { animation: false, maintainAspectRatio: false },
-    }));
+    const bins = histogram(dist.values);
+    const title = dist.values.length
+      ? `${name}: min ${fmt(dist.min)}, mean ${fmt(dist.mean)}, max ${fmt(dist.max)}` : `${name}: no completed run`;
+    chart(box, "bar", bins.labels, [{ label: "runs", data: bins.counts }], title);
   }
+  const mechanisms = Object.entries(batch.mechanisms).filter(([, d]) => d.values.length);
+  if (mechanisms.length) {
+    chart(document.getElementById("mechanisms"), "bar", mechanisms.map(([m]) => m), [
+      { label: "min", data: mechanisms.map(([, d]) => d.min) },
+      { label: "mean", data: mechanisms.map(([, d]) => d.mean) },
+      { label: "max", data: mechanisms.map(([, d]) => d.max) },
+    ], "mechanism counts per completed run");
+  }
+}
+
+function fmt(value) { return Number(value).toLocaleString(undefined, { maximumFractionDigits: 4 }); }
+
+// Equal-width bins over the values (at most 8): labels "low-high" and how many runs fall in each.
+function histogram(values) {
+  if (!values.length) return { labels: [], counts: [] };
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  const count = low === high ? 1 : Math.min(8, values.length);
+  const width = (high - low) / count || 1;
+  const counts = new Array(count).fill(0);
+  for (const v of values) counts[Math.min(count - 1, Math.floor((v - low) / width))] += 1;
+  const labels = counts.map((_, i) => count === 1 ? fmt(low) : `${fmt(low + i * width)}-${fmt(low + (i + 1) * width)}`);
+  return { labels, counts };
+}
+
+function chart(box, type, labels, datasets, title) {
+  const holder = document.createElement("div");
+  holder.className = "chart";
+  const canvas = document.createElement("canvas");
+  holder.appendChild(canvas);
+  box.appendChild(holder);
+  charts.push(new Chart(canvas, {
+    type, data: { labels, datasets },
+    options: { animation: false, maintainAspectRatio: false,
+      plugins: { title: { display: true, text: title } } },
+  }));
 }
 
 // ---- routing -----------------------------------------------------------------------------
