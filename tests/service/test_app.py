@@ -41,7 +41,7 @@ def test_the_openapi_schema_is_pinned(tmp_path):
     assert "HTTPBearer" in schema["components"]["securitySchemes"]
 
 
-def test_langgraph_json_mounts_the_app_by_path():
+def test_langgraph_json_mounts_the_app_by_path(tmp_path):
     config = json.loads((ROOT / "langgraph.json").read_text())
     path, _, attribute = config["http"]["app"].partition(":")
     spec = importlib.util.spec_from_file_location("served_app", ROOT / path)
@@ -56,7 +56,7 @@ def test_langgraph_json_mounts_the_app_by_path():
     # The LangGraph server keeps its own /docs, /openapi.json and /ok.
     assert not any(route in ("/docs", "/openapi.json", "/ok") or route.startswith("/docs/")
                    for route in routes)
-    with TestClient(create_app(ROOT / "unused", worker=False)) as client:
+    with TestClient(create_app(tmp_path, worker=False)) as client:
         assert client.get("/api/v1/health").json() == {"status": "ok"}
 
 
