@@ -100,6 +100,20 @@ def test_submit_a_run_watch_it_complete_and_explore_it(live, page):
     assert page.locator("[data-testid=dialog]").count() == view["dialogs"] > 0
     expect(page.get_by_test_id("frame-label")).to_contain_text("relationship")
 
+    branch = {"at": "tp-000", "intervention": "The chair resigns on the spot.", "branch_id": "quit"}
+    httpx.post(f"{base}/api/v1/runs/{run_id}/branches", json=branch, headers=headers)
+    httpx.get(f"{base}/api/v1/runs/{run_id}/events", headers=headers, timeout=WAIT_MS / 1000)
+    page.reload()
+    expect(page.get_by_test_id("timeline-summary")).to_contain_text(
+        "on 2 branch(es): main, quit", timeout=WAIT_MS
+    )
+    moments = httpx.get(f"{base}/api/v1/runs/{run_id}/timeline", headers=headers).json()["nodes"]
+    assert page.evaluate("window.timelineGraph.nodes().length") == len(moments)
+    fork = page.evaluate(
+        "window.timelineGraph.getElementById('tp-000').outgoers('node').map(n => n.id())"
+    )
+    assert len(fork) == 2  # the main line and the branch leave the fork: a tree
+
     entity = page.get_by_test_id("knowledge-entity").locator("option").first.get_attribute("value")
     moment = page.get_by_test_id("knowledge-at").input_value()
     page.get_by_test_id("knowledge-ask").click()
@@ -111,6 +125,7 @@ def test_submit_a_run_watch_it_complete_and_explore_it(live, page):
         f"could know {len(answer['known'])} thing(s) at {moment}", timeout=WAIT_MS
     )
     assert page.locator("[data-testid=known]").count() == len(answer["known"]) > 0
+
     _shot(page, "dashboard-run.png")
 
     page.goto(f"{base}/dashboard/#/runs")

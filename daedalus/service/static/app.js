@@ -220,18 +220,18 @@ function drawTimeline(timeline) {
   const branches = [...new Set(timeline.nodes.map((n) => n.branch))];
   const elements = [
     ...timeline.nodes.map((n) => ({ data: {
-      id: n.id, label: `${n.id}\n${n.label.slice(0, 40)}`,
+      id: n.id, label: `${n.id}: ${n.label.slice(0, 60)}`,
       color: PALETTE[branches.indexOf(n.branch) % PALETTE.length],
     } })),
     ...timeline.edges.map((e) => ({ data: { id: `${e.source}->${e.target}`, source: e.source, target: e.target } })),
   ];
   window.timelineGraph = cytoscape({
     container: document.getElementById("timeline-graph"), elements,
-    layout: { name: "dagre", rankDir: "TB", nodeSep: 60, rankSep: 30 },
+    layout: { name: "dagre", rankDir: "TB", nodeSep: 190, rankSep: 45 },
     style: [
       { selector: "node", style: { "background-color": "data(color)", label: "data(label)",
-        "text-wrap": "wrap", "text-max-width": 220, "font-size": 11, "text-valign": "center",
-        "text-halign": "right", "text-margin-x": 6 } },
+        "text-wrap": "wrap", "text-max-width": 170, "font-size": 10, "text-valign": "bottom",
+        "text-margin-y": 3 } },
       { selector: "edge", style: { width: 1.5, "curve-style": "bezier", "target-arrow-shape": "triangle" } },
     ],
   });
