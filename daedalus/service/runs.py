@@ -330,9 +330,16 @@ def branch_run(
     if body.branch_id is not None and body.branch_id in {b.id for b in record.branches}:
         raise ProblemError(409, "run-conflict", f"branch {body.branch_id!r} already exists")
     service.guard.budget_for(key, service.layout.root)  # a spent quota refuses branches too
-    job = service.queue.submit(
-        "branch", run_id, body.model_dump(exclude_none=True), key_id=key.id
-    )
+    taken = {b.id for b in record.branches} | {
+        str(j.request.get("branch_id")) for j in service.queue.jobs_of_run(run_id)
+        if j.kind == "branch" and j.status in ("queued", "running")
+    }
+    if body.branch_id in taken:
+        raise ProblemError(409, "run-conflict", f"branch {body.branch_id!r} is already queued")
+    # Named now, so a job taken over after a worker died continues this branch, not a new one.
+    name = body.branch_id or next(f"w{n}" for n in range(1, 10_000) if f"w{n}" not in taken)
+    request = {**body.model_dump(exclude_none=True), "branch_id": name}
+    job = service.queue.submit("branch", run_id, request, key_id=key.id)
     return Submitted(run_id=run_id, job_id=job.id, links=_links(run_id))
 
 

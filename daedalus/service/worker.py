@@ -49,6 +49,10 @@ class LocalExecutor:
         request = job.request
         latency = float(request.get("offline_latency") or 0.0)
         if job.kind == "branch":
+            with SqliteRunStore(self.layout.runs_db) as store:
+                made = {b.id for b in store.load_record(job.run_id).branches}
+            if request.get("branch_id") in made:  # an earlier attempt finished it
+                return
             runs.branch(
                 job.run_id, at=str(request["at"]), intervention=str(request["intervention"]),
                 branch_id=request.get("branch_id"), store=self.layout.root, progress=events,

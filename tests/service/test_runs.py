@@ -129,6 +129,13 @@ def test_a_run_from_yaml_text_and_a_branch_of_it(fresh: Served):
         f"/api/v1/runs/{run_id}/branches", {"at": fork, "intervention": "x", "branch_id": "quit"}
     )
     assert_problem(again, 409)
+    unnamed = fresh.post(f"/api/v1/runs/{run_id}/branches", {"at": fork, "intervention": "y"})
+    queued = fresh.service.queue.get(unnamed.json()["job_id"])
+    assert queued.request["branch_id"] == "w1"  # named at submission: a retry continues it
+    twice = fresh.post(
+        f"/api/v1/runs/{run_id}/branches", {"at": fork, "intervention": "z", "branch_id": "w1"}
+    )
+    assert "already queued" in assert_problem(twice, 409)["detail"]
 
 
 def _nothing_written(app: Served) -> None:

@@ -89,3 +89,20 @@ def test_a_worker_thread_runs_jobs_in_the_background(fresh: Served):
         worker.stop()
     assert "event: completed" in events
     assert fresh.get(f"/api/v1/runs/{run_id}").json()["status"] == "completed"
+
+
+def test_a_branch_job_retried_after_its_branch_was_saved_does_not_branch_again(fresh: Served):
+    run_id = fresh.post("/api/v1/runs", {"template": "board_meeting"}).json()["run_id"]
+    fresh.drain()
+    fresh.post(f"/api/v1/runs/{run_id}/branches", {"at": "tp-000", "intervention": "A walkout."})
+    fresh.drain()
+    before = fresh.get(f"/api/v1/runs/{run_id}/timeline").json()["nodes"]
+    # As if the worker died after saving the branch, before marking its job done.
+    fresh.service.queue.submit(
+        "branch", run_id, {"at": "tp-000", "intervention": "A walkout.", "branch_id": "w1"}
+    )
+    assert fresh.drain() == 1
+    view = fresh.get(f"/api/v1/runs/{run_id}").json()
+    assert [b["id"] for b in view["branches"] if b["id"] != "main"] == ["w1"]
+    assert [j["status"] for j in view["jobs"]] == ["done", "done", "done"]
+    assert fresh.get(f"/api/v1/runs/{run_id}/timeline").json()["nodes"] == before
