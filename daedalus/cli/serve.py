@@ -24,6 +24,9 @@ def serve_command(
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="Run no jobs here (use `daedalus worker`).")
     ] = False,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help="Worker threads running jobs here.")
+    ] = 1,
 ) -> None:
     """Serve the REST API (/api/v1, OpenAPI at /docs) and the dashboard (/dashboard/)."""
     import uvicorn
@@ -32,7 +35,7 @@ def serve_command(
 
     with reporting_errors():
         layout = StoreLayout.at(store).create()
-        app = create_app(layout.root, worker=not no_worker)
+        app = create_app(layout.root, worker=not no_worker, workers=workers)
     typer.echo(f"serving {layout.root} on http://{host}:{port}/dashboard/", err=True)
     uvicorn.run(app, host=host, port=port, log_level="info")
 

@@ -1,7 +1,7 @@
 """The FastAPI app: the REST API under ``/api/v1`` and the dashboard under ``/dashboard/``.
 
 ``create_app(store)`` builds an app serving one store directory; with ``worker=True`` (the
-default) a worker thread beside it runs the queued jobs. ``app`` is the app of
+default) ``workers`` worker threads beside it run the queued jobs. ``app`` is the app of
 ``$DAEDALUS_HOME`` (else ``./daedalus_runs``), the one ``langgraph.json`` mounts next to the
 mode graphs (``http.app``) so a single LangGraph server process serves both.
 """
@@ -80,21 +80,25 @@ def create_app(
     store: str | os.PathLike[str] | None = None,
     *,
     worker: bool = True,
+    workers: int = 1,
     limiter: RateLimiter | None = None,
 ) -> FastAPI:
-    """The API and dashboard of the store directory ``store`` (default ``$DAEDALUS_HOME``)."""
+    """The API and dashboard of the store directory ``store`` (default ``$DAEDALUS_HOME``),
+    with ``workers`` worker threads running the queued jobs (none when ``worker`` is False)."""
     layout = StoreLayout.at(store)
     service = Service(layout, limiter or RateLimiter())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         layout.create()
-        running = Worker(layout, queue=service.queue).start() if worker else None
+        running = [
+            Worker(layout, queue=service.queue).start() for _ in range(workers if worker else 0)
+        ]
         try:
             yield
         finally:
-            if running is not None:
-                running.stop()
+            for each in running:
+                each.stop()
             service.close()
 
     api = FastAPI(

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from daedalus.service import JobQueue, ServiceDb, Worker
 from tests.cli.support import invoke
@@ -41,3 +42,21 @@ def test_serve_refuses_a_store_that_is_a_file(tmp_path):
     target.write_text("x")
     result = invoke("serve", "--store", target)
     assert result.exit_code == 2 and "is a file" in result.stderr
+
+
+def test_serve_starts_the_worker_threads_asked_for(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    started: list[Worker] = []
+    monkeypatch.setattr(Worker, "start", lambda self: started.append(self) or self)
+    monkeypatch.setattr(Worker, "stop", lambda self, wait_s=5.0: None)
+
+    def run(app: FastAPI, **kw: Any) -> None:
+        with TestClient(app):  # runs the lifespan: the workers start, then stop
+            pass
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    assert invoke("serve", "--store", tmp_path, "--workers", "3").exit_code == 0
+    assert len(started) == 3
+    started.clear()
+    assert invoke("serve", "--store", tmp_path, "--no-worker").exit_code == 0
+    assert started == []
+    assert invoke("serve", "--store", tmp_path, "--workers", "0").exit_code == 2
