@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from daedalus.domain import ID_PATTERN
 from daedalus.service._auth import Guard, RateLimiter
@@ -71,11 +71,13 @@ def service_of(request: Request) -> Service:
 
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `daedalus keys create`.")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The same key, another way.")
 
 
 def _reader(
     request: Request,
     _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    __: Annotated[str | None, Depends(_header)],
 ) -> ApiKey:
     return service_of(request).guard.check(request, "read")
 
@@ -83,6 +85,7 @@ def _reader(
 def _writer(
     request: Request,
     _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    __: Annotated[str | None, Depends(_header)],
 ) -> ApiKey:
     return service_of(request).guard.check(request, "write")
 

@@ -38,7 +38,7 @@ def test_the_openapi_schema_is_pinned(tmp_path):
         "/api/v1/runs/{run_id}/branches", "/api/v1/batches", "/api/v1/batches/{batch_id}",
         "/api/v1/templates", "/api/v1/models", "/api/v1/estimate",
     } <= paths
-    assert "HTTPBearer" in schema["components"]["securitySchemes"]
+    assert {"HTTPBearer", "APIKeyHeader"} <= set(schema["components"]["securitySchemes"])
 
 
 def test_langgraph_json_mounts_the_app_by_path(tmp_path):
