@@ -66,7 +66,7 @@ def test_unknown_paths_and_methods_are_problems(fresh):
     assert fresh.client.get("/", follow_redirects=False).headers["location"] == "/dashboard/"
 
 
-FUZZ_EXAMPLES = 5
+FUZZ_EXAMPLES = 3
 """Generated requests per operation here (a bounded run); ``python -m bench`` runs longer."""
 
 
