@@ -17,6 +17,7 @@ from bench._portal_search import portal_search
 from bench._portal_workload import portal_workload
 from bench._provenance_scale import provenance_scale
 from bench._replay_and_branch import replay_and_branch
+from bench._service import service
 from bench._world_engine import world_engine
 
 __all__ = ["BENCHMARKS", "Measurement", "Report", "run_benchmarks"]
@@ -30,6 +31,7 @@ BENCHMARKS: dict[str, Callable[..., Report]] = {
     "replay_and_branch": replay_and_branch,
     "world_engine": world_engine,
     "batch": batch,
+    "service": service,
 }
 """Every benchmark by name, in the order ``python -m bench`` runs them."""
 

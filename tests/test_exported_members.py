@@ -37,6 +37,10 @@ EXPECTED = {
         "STORE_ENV", "SqliteRunStore", "StoreLayout", "store_dir",
     ],
     "daedalus.exports": ["EXPORT_FILES", "EXPORT_FORMATS", "write_exports"],
+    "daedalus.service": [
+        "ApiKey", "Executor", "Job", "JobQueue", "KeyStore", "LocalExecutor", "RunEvent",
+        "ServiceDb", "Worker", "create_app",
+    ],
     "daedalus.world": [
         "KPI_NAMES", "TickRecord", "World", "WorldConfig", "list_presets", "load_preset",
         "parse_preset",

@@ -38,6 +38,10 @@ def test_wheel_holds_the_namespaced_packages_and_no_top_level_agents(tmp_path):
     for dotted in MAPPED.values():
         assert dotted.replace(".", "/") + "/__init__.py" in names
     assert "daedalus/profiles/models.yaml" in names
+    for static in ("index.html", "app.js", "style.css", "vendor/cytoscape.min.js",
+                   "vendor/cytoscape-dagre.min.js", "vendor/chart.umd.min.js",
+                   "vendor/cytoscape.LICENSE", "vendor/chart.js.LICENSE"):
+        assert f"daedalus/service/static/{static}" in names  # the dashboard needs no build step
 
 
 def test_installed_namespace_imports_from_any_directory(tmp_path):

@@ -2,9 +2,10 @@
 May import anything in the library; nothing imports it.
 
 Each command group lives in its own module (``catalog``: list and show; ``run``: run, resume and
-branch; ``inspect``: runs, export and query; ``estimate``, ``new``, ``models``; ``world``: the
-world engine's sub-app; ``batch``: batch runs and their reports) as plain functions registered
-on ``app`` here, so adding a command never grows this file by more than a line.
+branch; ``inspect``: runs, export and query; ``estimate``, ``new``, ``models``; ``serve``: serve
+and worker; ``keys``: API keys; ``world``: the world engine's sub-app; ``batch``: batch runs and
+their reports) as plain functions registered on ``app`` here, so adding a command never grows
+this file by more than a line.
 Helpers shared by the commands are private (``_options``, ``_report``, ``_progress``,
 ``_failure``, ``_errors``).
 """
@@ -21,9 +22,11 @@ from daedalus.cli.batch import app as batch_app
 from daedalus.cli.catalog import list_command, show_command
 from daedalus.cli.estimate import estimate_command
 from daedalus.cli.inspect import export_command, query_command, runs_command
+from daedalus.cli.keys import app as keys_app
 from daedalus.cli.models import models_command
 from daedalus.cli.new import new_command
 from daedalus.cli.run import branch_command, resume_command, run_command
+from daedalus.cli.serve import serve_command, worker_command
 from daedalus.cli.world import app as world_app
 
 __all__ = ["app", "main"]
@@ -61,6 +64,9 @@ app.command("export")(export_command)
 app.command("query")(query_command)
 app.command("new")(new_command)
 app.command("models")(models_command)
+app.command("serve")(serve_command)
+app.command("worker")(worker_command)
+app.add_typer(keys_app, name="keys")
 app.add_typer(world_app, name="world")
 app.add_typer(batch_app, name="batch")
 

@@ -42,6 +42,7 @@ TARGETED = {
     },
     "world_engine": {"tiny_ms_per_tick", "tiny_peak_rss_gb", "snapshot_tick_ratio"},
     "batch": {"runs_identical_to_alone", "throughput_2_over_1_workers"},
+    "service": {"read_p95_ms", "read_errors", "fuzz_server_errors"},
 }
 """Per benchmark, the figures that carry the issue's targets."""
 

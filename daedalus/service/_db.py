@@ -1,0 +1,98 @@
+"""The service's own SQLite file, ``<store>/service.sqlite``: keys, jobs, run events, batches.
+
+It sits beside the run store and never holds a run itself: runs stay in the run store, where
+the CLI and the library find them. One connection per thread, WAL journaling and ``BEGIN
+IMMEDIATE`` writes, so the API, a worker thread and worker processes share it safely.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["ServiceDb"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS keys (
+    id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, scope TEXT NOT NULL, name TEXT NOT NULL,
+    created_at TEXT NOT NULL, revoked_at TEXT, rate_per_minute INTEGER NOT NULL,
+    quota_usd_per_day REAL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+    run_id TEXT NOT NULL, batch_id TEXT, key_id TEXT, request TEXT NOT NULL,
+    status TEXT NOT NULL, owner TEXT, heartbeat_at TEXT, attempts INTEGER NOT NULL,
+    error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_run ON jobs (run_id);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
+CREATE INDEX IF NOT EXISTS jobs_batch ON jobs (batch_id);
+CREATE TABLE IF NOT EXISTS events (
+    run_id TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL, json TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY, key_id TEXT, created_at TEXT NOT NULL, size INTEGER NOT NULL
+);
+"""
+
+_BUSY_MS = 30_000
+
+
+class ServiceDb:
+    """The service file of one store directory; any thread may use it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._ready = False
+        self._opened: list[sqlite3.Connection] = []
+
+    def close(self) -> None:
+        """Close every thread's connection (they reopen on the next use)."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+            self._local = threading.local()
+        for conn in opened:
+            conn.close()
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reads (autocommit: each statement sees the latest commit)."""
+        yield self._connection()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction that waits for other writers and rolls back on any error."""
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(
+            str(self.path), timeout=_BUSY_MS / 1000, isolation_level=None,
+            check_same_thread=False,
+        )
+        conn.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        with self._lock:
+            if not self._ready:
+                conn.executescript(_SCHEMA)
+                self._ready = True
+            self._opened.append(conn)
+        self._local.conn = conn
+        return conn
