@@ -27,7 +27,7 @@ from daedalus.runs._execute import (
     run_coroutine,
 )
 from daedalus.runs._lease import HeldLease, hold_lease
-from daedalus.runs._ledger_log import LedgerLog
+from daedalus.store.ledger_log import LedgerLog
 from daedalus.runs._router import build_router
 from daedalus.runs._run import Run
 from daedalus.scenario import Scenario

@@ -22,7 +22,7 @@ from daedalus.graphs.branching import BranchSpec, fork_branch
 from daedalus.graphs.modes import build_graph, recursion_limit_for
 from daedalus.llm.router import Router
 from daedalus.runs._lease import HeldLease
-from daedalus.runs._ledger_log import LedgerLog
+from daedalus.store.ledger_log import LedgerLog
 from daedalus.scenario import Scenario
 from daedalus.state import add_counts
 from daedalus.store import SqliteRunStore, StoreLayout

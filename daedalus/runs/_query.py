@@ -8,7 +8,7 @@ from daedalus.graphs.query import QueryAnswer, answer_query
 from daedalus.llm.cache import SQLiteResponseCache
 from daedalus.llm.ledger import Ledger
 from daedalus.runs._execute import record_state, run_coroutine
-from daedalus.runs._ledger_log import LedgerLog
+from daedalus.store.ledger_log import LedgerLog
 from daedalus.runs._router import build_router
 from daedalus.state import SimState, apply_update
 from daedalus.store import SqliteRunStore
