@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -15,7 +16,6 @@ from daedalus.errors import ConfigError, RunError
 from daedalus.exports import EXPORT_FORMATS
 from daedalus.graphs.branching import BranchSpec
 from daedalus.llm._money import sum_dollars
-from daedalus.llm.cache import SQLiteResponseCache
 from daedalus.llm.ledger import Ledger
 from daedalus.llm.router import Router
 from daedalus.runs._execute import (
@@ -27,18 +27,28 @@ from daedalus.runs._execute import (
     run_coroutine,
 )
 from daedalus.runs._lease import HeldLease, hold_lease
-from daedalus.store.ledger_log import LedgerLog
 from daedalus.runs._router import build_router
 from daedalus.runs._run import Run
 from daedalus.scenario import Scenario
-from daedalus.store import SqliteRunStore, StoreLayout
-from daedalus.store._health import check_store
+from daedalus.store import Store, open_store
 from daedalus.store.record import RunMeta, RunRecord
 from daedalus.templates import load_template
 
 __all__ = ["branch", "new_run_id", "resume", "run"]
 
 PathLike = str | os.PathLike[str]
+StoreArg = PathLike | Store | None
+"""A store: a directory, ``sqlite:///DIR``, ``postgresql://...``, or one already opened."""
+
+
+@contextmanager
+def _opened(store: StoreArg) -> Iterator[Store]:
+    """``store`` opened for the block (closed after it), or as given when already open."""
+    if isinstance(store, Store):
+        yield store
+        return
+    with open_store(store) as opened:
+        yield opened
 
 
 def new_run_id() -> str:
@@ -51,7 +61,7 @@ def _scenario(scenario: Scenario | PathLike) -> Scenario:
 
 
 def _router_for(
-    layout: StoreLayout,
+    store: Store,
     run_id: str,
     *,
     model: str | None,
@@ -64,7 +74,7 @@ def _router_for(
     spent_usd: float = 0.0,
     request_timeout: float | None = None,
 ) -> tuple[Router, str, str | None]:
-    log = LedgerLog.of(layout.root, run_id)
+    log = store.call_log(run_id)
     choice = build_router(
         model=model,
         base_url=base_url,
@@ -73,7 +83,7 @@ def _router_for(
         budget_mode=budget_mode,
         concurrency=concurrency,
         offline_latency=offline_latency,
-        cache=SQLiteResponseCache(layout.cache_db),
+        cache=store.cache(),
         ledger=Ledger(on_record=log.append, on_settle=log.settle),
         spent_usd=spent_usd,
         request_timeout=request_timeout,
@@ -86,7 +96,7 @@ def run(
     *,
     model: str | None = None,
     seed: int = 0,
-    store: PathLike | None = None,
+    store: StoreArg = None,
     budget: float | None = None,
     budget_mode: str | None = None,
     concurrency: int = 8,
@@ -106,21 +116,49 @@ def run(
     first in every fallback chain; ``base_url`` points at any OpenAI-compatible server;
     ``router`` hands in a router of your own (``Router.for_chat_model(any LangChain chat
     model)``, or one with your own HTTP clients) and overrides the model options. The run is
-    checkpointed in the store (``store``, else ``$DAEDALUS_HOME``, else ``./daedalus_runs``)
-    and resumable with ``resume(run.id)`` after any failure. ``out`` writes the exports.
-    ``request_timeout`` bounds each request to a real model in seconds (default 120).
+    checkpointed in the store (``store``: a directory or a ``postgresql://`` URL, else
+    ``$DAEDALUS_HOME``, else ``./daedalus_runs``; see ``open_store``) and resumable with
+    ``resume(run.id)`` after any failure. ``out`` writes the exports. ``request_timeout``
+    bounds each request to a real model in seconds (default 120).
     """
     scenario = _scenario(scenario)
-    layout = check_store(StoreLayout.at(store))
+    with _opened(store) as opened:
+        return _run_in(
+            opened, scenario, model=model, seed=seed, budget=budget, budget_mode=budget_mode,
+            concurrency=concurrency, base_url=base_url, offline_latency=offline_latency,
+            out=out, formats=formats, progress=progress, run_id=run_id, on_notice=on_notice,
+            router=router, request_timeout=request_timeout,
+        )
+
+
+def _run_in(
+    store: Store,
+    scenario: Scenario,
+    *,
+    model: str | None,
+    seed: int,
+    budget: float | None,
+    budget_mode: str | None,
+    concurrency: int,
+    base_url: str | None,
+    offline_latency: float,
+    out: PathLike | None,
+    formats: Sequence[str],
+    progress: ProgressSink | None,
+    run_id: str | None,
+    on_notice: Callable[[str], None] | None,
+    router: Router | None,
+    request_timeout: float | None,
+) -> Run:
     run_id = run_id or new_run_id()
     mode = budget_mode or scenario.fidelity.budget_mode
     if router is not None:
-        log = LedgerLog.of(layout.root, run_id)
+        log = store.call_log(run_id)
         router.ledger.listen(log.append, log.settle)
         label, notice = ("offline" if router.is_offline else "custom"), None
     else:
         router, label, notice = _router_for(
-            layout, run_id, model=model, base_url=base_url, seed=seed, budget=budget,
+            store, run_id, model=model, base_url=base_url, seed=seed, budget=budget,
             budget_mode=mode, concurrency=concurrency, offline_latency=offline_latency,
             request_timeout=request_timeout,
         )
@@ -134,19 +172,19 @@ def run(
         model=label,
         offline=router.is_offline,
         started_at=now(),
-        paths=layout.run_paths(run_id),
+        paths=store.run_paths(run_id),
         base_url=base_url,
         budget_usd=budget,
         budget_mode=mode,
         request_timeout_s=request_timeout,
     )
-    with SqliteRunStore(layout.runs_db) as runs:
-        runs.create_run(meta)
-        runs.save_record(runs.load_record(run_id).model_copy(update={"scenario": scenario}))
-    with hold_lease(layout, run_id) as lease:
-        execution = Execution(scenario, meta, layout, router, seed, progress, lease)
+    runs = store.runs
+    runs.create_run(meta)
+    runs.save_record(runs.load_record(run_id).model_copy(update={"scenario": scenario}))
+    with hold_lease(store, run_id) as lease:
+        execution = Execution(scenario, meta, store, router, seed, progress, lease)
         values = run_coroutine(execution.drive({"scenario": scenario}))
-        finished = Run(execution.save(values, status="completed"), layout)
+        finished = Run(execution.save(values, status="completed"), store)
     if out is not None:
         finished.export(out, formats)
     return finished
@@ -155,7 +193,7 @@ def run(
 def resume(
     run_id: str,
     *,
-    store: PathLike | None = None,
+    store: StoreArg = None,
     progress: ProgressSink | None = None,
     offline_latency: float = 0.0,
     concurrency: int = 8,
@@ -169,23 +207,28 @@ def resume(
     answers come from the response cache, at no cost). A completed run is returned as is.
     A run made with a router of your own needs it again (``router=``). A run another process
     is working on raises ``RunBusyError``, or with ``wait=True`` is waited for."""
-    layout = check_store(StoreLayout.at(store))
-    with SqliteRunStore(layout.runs_db) as runs:
-        runs.load_record(run_id)  # an unknown id fails before any lease is asked for
-    with hold_lease(layout, run_id, wait=wait, on_wait=on_notice) as lease:
-        with SqliteRunStore(layout.runs_db) as runs:
-            record = runs.load_record(run_id)  # as the previous owner left it
+    with _opened(store) as opened, _leased(opened, run_id, wait, on_notice) as lease:
+        record = opened.runs.load_record(run_id)  # as the previous owner left it
         if record.run.status == "completed":
-            return Run(record, layout)
+            return Run(record, opened)
         return _resume_leased(
-            layout, record, lease, progress=progress, offline_latency=offline_latency,
+            opened, record, lease, progress=progress, offline_latency=offline_latency,
             concurrency=concurrency, budget=budget, on_notice=on_notice, router=router,
             request_timeout=request_timeout,
         )
 
 
+@contextmanager
+def _leased(
+    store: Store, run_id: str, wait: bool, on_notice: Callable[[str], None] | None
+) -> Iterator[HeldLease]:
+    store.runs.load_record(run_id)  # an unknown id fails before any lease is asked for
+    with hold_lease(store, run_id, wait=wait, on_wait=on_notice) as lease:
+        yield lease
+
+
 def _resume_leased(
-    layout: StoreLayout,
+    store: Store,
     record: RunRecord,
     lease: HeldLease,
     *,
@@ -202,7 +245,7 @@ def _resume_leased(
         raise RunError(f"run {run_id!r} has no stored scenario and cannot be resumed")
     changes: dict[str, object] = {"status": "running"}
     if budget is not None and router is None:
-        spent = sum_dollars(row.cost_usd for row in LedgerLog.of(layout.root, run_id).read())
+        spent = sum_dollars(row.cost_usd for row in store.call_log(run_id).read())
         if on_notice is not None:
             on_notice(_budget_notice(record.run, budget, spent))
         changes["budget_usd"] = budget
@@ -210,20 +253,20 @@ def _resume_leased(
         changes["request_timeout_s"] = request_timeout
     meta = record.run.model_copy(update=changes)
     router, notice = _router_again(
-        layout, record.model_copy(update={"run": meta}), router=router, budget=budget,
+        store, record.model_copy(update={"run": meta}), router=router, budget=budget,
         concurrency=concurrency, offline_latency=offline_latency, doing="resume",
     )
     if notice and on_notice is not None:
         on_notice(notice)
-    execution = Execution(record.scenario, meta, layout, router, meta.seed, progress, lease)
-    with SqliteRunStore(layout.runs_db) as runs:  # the status, and a new cap, kept at once
-        runs.save_record(record.model_copy(update={"run": meta}))
+    execution = Execution(record.scenario, meta, store, router, meta.seed, progress, lease)
+    # the status, and a new cap, kept at once
+    store.runs.save_record(record.model_copy(update={"run": meta}))
     values = run_coroutine(execution.drive(None))
-    return Run(execution.save(values, status="completed"), layout)
+    return Run(execution.save(values, status="completed"), store)
 
 
 def _router_again(
-    layout: StoreLayout,
+    store: Store,
     record: RunRecord,
     *,
     router: Router | None,
@@ -237,16 +280,16 @@ def _router_again(
     ledger holds (all earlier processes and branches); ``budget`` replaces the run's cap."""
     meta = record.run
     if router is not None:
-        log = LedgerLog.of(layout.root, meta.id)
+        log = store.call_log(meta.id)
         router.ledger.listen(log.append, log.settle)
         return router, None
     if meta.model == "custom":
         raise RunError(f"run {meta.id!r} used a router of its own; pass router= to {doing} it")
     scenario = record.scenario
     fallback_mode = scenario.fidelity.budget_mode if scenario is not None else "soft"
-    spent = sum_dollars(row.cost_usd for row in LedgerLog.of(layout.root, meta.id).read())
+    spent = sum_dollars(row.cost_usd for row in store.call_log(meta.id).read())
     rebuilt, _, notice = _router_for(
-        layout, meta.id, model=meta.model if meta.model != "auto" else None,
+        store, meta.id, model=meta.model if meta.model != "auto" else None,
         base_url=meta.base_url, seed=meta.seed,
         budget=budget if budget is not None else meta.budget_usd,
         budget_mode=meta.budget_mode or fallback_mode, concurrency=concurrency,
@@ -275,7 +318,7 @@ def branch(
     at: str,
     intervention: str,
     branch_id: str | None = None,
-    store: PathLike | None = None,
+    store: StoreArg = None,
     progress: ProgressSink | None = None,
     offline_latency: float = 0.0,
     router: Router | None = None,
@@ -292,20 +335,16 @@ def branch(
     is working on raises ``RunBusyError``, or with ``wait=True`` is waited for.
     """
     run_id = run_or_id.id if isinstance(run_or_id, Run) else run_or_id
-    layout = check_store(StoreLayout.at(store))
-    with SqliteRunStore(layout.runs_db) as runs:
-        runs.load_record(run_id)  # an unknown id fails before any lease is asked for
-    with hold_lease(layout, run_id, wait=wait, on_wait=on_notice) as lease:
-        with SqliteRunStore(layout.runs_db) as runs:
-            record = runs.load_record(run_id)
+    with _opened(store) as opened, _leased(opened, run_id, wait, on_notice) as lease:
+        record = opened.runs.load_record(run_id)
         return _branch_leased(
-            layout, record, lease, at=at, intervention=intervention, branch_id=branch_id,
+            opened, record, lease, at=at, intervention=intervention, branch_id=branch_id,
             progress=progress, offline_latency=offline_latency, router=router,
         )
 
 
 def _branch_leased(
-    layout: StoreLayout,
+    store: Store,
     record: RunRecord,
     lease: HeldLease,
     *,
@@ -327,10 +366,10 @@ def _branch_leased(
         raise ConfigError(f"branch {branch_id!r} already exists in run {run_id!r}")
     meta = record.run
     router, _ = _router_again(
-        layout, record, router=router, budget=None, concurrency=8,
+        store, record, router=router, budget=None, concurrency=8,
         offline_latency=offline_latency, doing="branch",
     )
-    execution = Execution(scenario, meta, layout, router, meta.seed, progress, lease)
+    execution = Execution(scenario, meta, store, router, meta.seed, progress, lease)
     try:
         wanted = BranchSpec(id=branch_id or "w1", fork_timepoint=at, intervention=intervention)
     except ValidationError as exc:
@@ -340,7 +379,7 @@ def _branch_leased(
     values = run_coroutine(_fork(execution, wanted, taken, named=branch_id is not None))
     spec = values["spec"]
     merged = merge_branch(record_state(record), values["seeded"], values["final"], spec)
-    return Run(execution.save(merged, status=meta.status), layout)
+    return Run(execution.save(merged, status=meta.status), store)
 
 
 async def _fork(
@@ -348,9 +387,8 @@ async def _fork(
 ) -> dict[str, Any]:
     from daedalus.graphs.branching import fork_branch
     from daedalus.graphs.modes import build_graph, recursion_limit_for
-    from daedalus.store.checkpoint import async_sqlite_checkpointer
 
-    async with async_sqlite_checkpointer(execution.layout.checkpoints_db) as saver:
+    async with execution.store.checkpointer() as saver:
         app = build_graph(execution.scenario.mode).compile(checkpointer=saver)
         if not (await app.aget_state(execution.config)).values:
             raise RunError(f"run {execution.meta.id!r} has no checkpoints to branch from")

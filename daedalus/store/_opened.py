@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -162,5 +163,5 @@ def open_store(
                 "install it with pip install 'daedalus-sim[postgres]'"
             ) from None
         return PostgresStore.open(source)
-    layout = StoreLayout(sqlite_directory(source)) if is_url(source) else StoreLayout(source)
+    layout = StoreLayout(sqlite_directory(source) if is_url(source) else Path(source))
     return SqliteStore(check_store(layout) if create else layout)

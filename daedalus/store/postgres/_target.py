@@ -45,11 +45,10 @@ class PostgresTarget:
         kept = _SEARCH_PATH.sub("", str(given)).strip()
         return f"{kept} -c search_path={self.schema}".strip()
 
-    def conninfo_for(self, **extra: object) -> str:
-        """The connection string with the schema's ``search_path`` and ``extra`` settings."""
+    def conninfo_for(self) -> str:
+        """The connection string with the schema's ``search_path`` and a connect timeout."""
         return make_conninfo(
-            self.conninfo, options=self.connect_options(),
-            connect_timeout=CONNECT_TIMEOUT_S, **extra,
+            self.conninfo, options=self.connect_options(), connect_timeout=CONNECT_TIMEOUT_S
         )
 
 
