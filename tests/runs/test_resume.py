@@ -25,8 +25,8 @@ from daedalus.errors import ModelUnavailableError
 from daedalus.llm.actions import ActionType
 from daedalus.llm.ledger import CallRecord
 from daedalus.runs import _api
-from daedalus.store.ledger_log import LedgerLog
 from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store.ledger_log import LedgerLog
 from daedalus.store.record import RunMeta, RunRecord
 from daedalus.templates import load_template
 from tests.runs import failing_after

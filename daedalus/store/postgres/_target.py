@@ -60,6 +60,7 @@ def parse_target(url: str) -> PostgresTarget:
         raise ConfigError(f"store URL {shown} is not a PostgreSQL URL; expected postgresql://...")
     try:
         parts = urlsplit(url.strip())
+        _ = parts.port  # a port that is not a number raises here
         pairs = parse_qsl(parts.query, keep_blank_values=True)
     except ValueError as exc:
         raise ConfigError(f"store URL {shown} cannot be read ({exc}); {_EXPECTED}") from None
