@@ -18,7 +18,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from daedalus.errors import ConfigError
 from daedalus.llm.cache import ResponseCache, SQLiteResponseCache
 from daedalus.store._base import RunStore
-from daedalus.store._health import check_store
+from daedalus.store._health import check_databases, check_store
 from daedalus.store._layout import STORE_ENV, StoreLayout
 from daedalus.store._url import is_postgres_url, is_url, sqlite_directory
 from daedalus.store.checkpoint import async_sqlite_checkpointer
@@ -147,12 +147,12 @@ def open_store(
 
     ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME]`` opens a PostgreSQL
     store (tables created or migrated now, in schema ``NAME``, default ``daedalus``); a
-    directory or ``sqlite:///DIR`` opens the SQLite store there (created and checked when
-    ``create``). Bad input (a malformed or unreachable URL, a directory that cannot be one, a
-    damaged database) is one ``ConfigError`` naming it, with any password masked.
+    directory or ``sqlite:///DIR`` opens the SQLite store there (created when ``create``; its
+    databases checked either way). Bad input (a malformed or unreachable URL, a directory that
+    cannot be one, a damaged database) is one ``ConfigError`` naming it, password masked.
     """
     if isinstance(where, StoreLayout):
-        return SqliteStore(check_store(where) if create else where)
+        return SqliteStore(check_store(where) if create else check_databases(where))
     source = store_source(where, environ)
     if is_postgres_url(source):
         try:
@@ -164,4 +164,4 @@ def open_store(
             ) from None
         return PostgresStore.open(source)
     layout = StoreLayout(sqlite_directory(source) if is_url(source) else Path(source))
-    return SqliteStore(check_store(layout) if create else layout)
+    return SqliteStore(check_store(layout) if create else check_databases(layout))

@@ -1,5 +1,6 @@
 """The store on PostgreSQL (``pip install 'daedalus-sim[postgres]'``): runs, checkpoints, the
 response cache, ledgers and leases shared by processes on any number of machines.
+May import the rest of ``daedalus.store`` and what it may import, plus psycopg.
 
 Open it with ``daedalus.store.open_store("postgresql://USER@HOST/DATABASE?schema=NAME")``;
 one module per concept: ``records`` (the run store), ``lease``, ``cache``, ``ledger`` and
