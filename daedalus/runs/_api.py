@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -27,14 +29,17 @@ from daedalus.runs._execute import (
     run_coroutine,
 )
 from daedalus.runs._lease import HeldLease, hold_lease
-from daedalus.runs._router import build_router
+from daedalus.runs._router import GuardFactory, build_router
 from daedalus.runs._run import Run
 from daedalus.scenario import Scenario
 from daedalus.store import Store, open_store
 from daedalus.store.record import RunMeta, RunRecord
 from daedalus.templates import load_template
 
-__all__ = ["branch", "new_run_id", "resume", "run"]
+__all__ = [
+    "Sharing", "branch", "leased", "new_run_id", "opened_store", "resume", "resume_execution",
+    "run",
+]
 
 PathLike = str | os.PathLike[str]
 StoreArg = PathLike | Store | None
@@ -42,7 +47,7 @@ StoreArg = PathLike | Store | None
 
 
 @contextmanager
-def _opened(store: StoreArg) -> Iterator[Store]:
+def opened_store(store: StoreArg) -> Iterator[Store]:
     """``store`` opened for the block (closed after it), or as given when already open."""
     if isinstance(store, Store):
         yield store
@@ -73,6 +78,7 @@ def _router_for(
     offline_latency: float,
     spent_usd: float = 0.0,
     request_timeout: float | None = None,
+    sharing: Sharing | None = None,
 ) -> tuple[Router, str, str | None]:
     log = store.call_log(run_id)
     choice = build_router(
@@ -87,8 +93,27 @@ def _router_for(
         ledger=Ledger(on_record=log.append, on_settle=log.settle),
         spent_usd=spent_usd,
         request_timeout=request_timeout,
+        guard=sharing.guard if sharing is not None else None,
+        call_slots=sharing.call_slots if sharing is not None else None,
     )
     return choice.router, choice.label, choice.notice
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """What a run shares with the other runs of a batch: a budget guard factory (a cap over
+    all of them, checked before each call) and a limit on calls in flight on one event loop."""
+
+    guard: GuardFactory | None = None
+    call_slots: asyncio.Semaphore | None = None
+
+
+@dataclass(frozen=True)
+class _Started:
+    store: Store
+    meta: RunMeta
+    scenario: Scenario
+    router: Router
 
 
 def run(
@@ -109,6 +134,7 @@ def run(
     on_notice: Callable[[str], None] | None = None,
     router: Router | None = None,
     request_timeout: float | None = None,
+    sharing: Sharing | None = None,
 ) -> Run:
     """Run a scenario (a ``Scenario``, a shipped template id or a YAML path) and store it.
 
@@ -120,36 +146,45 @@ def run(
     ``$DAEDALUS_HOME``, else ``./daedalus_runs``; see ``open_store``) and resumable with
     ``resume(run.id)`` after any failure. ``out`` writes the exports. ``request_timeout``
     bounds each request to a real model in seconds (default 120).
+    ``sharing`` ties the run to the other runs of a batch (see ``daedalus.batch``).
     """
-    scenario = _scenario(scenario)
-    with _opened(store) as opened:
-        return _run_in(
-            opened, scenario, model=model, seed=seed, budget=budget, budget_mode=budget_mode,
-            concurrency=concurrency, base_url=base_url, offline_latency=offline_latency,
-            out=out, formats=formats, progress=progress, run_id=run_id, on_notice=on_notice,
-            router=router, request_timeout=request_timeout,
+    with opened_store(store) as opened:
+        started = _start(
+            scenario, model=model, seed=seed, store=opened, budget=budget,
+            budget_mode=budget_mode, concurrency=concurrency, base_url=base_url,
+            offline_latency=offline_latency, run_id=run_id, on_notice=on_notice, router=router,
+            request_timeout=request_timeout, sharing=sharing,
         )
+        with hold_lease(opened, started.meta.id) as lease:
+            execution = Execution(
+                started.scenario, started.meta, opened, started.router, seed, progress, lease
+            )
+            values = run_coroutine(execution.drive({"scenario": started.scenario}))
+            finished = Run(execution.save(values, status="completed"), opened)
+    if out is not None:
+        finished.export(out, formats)
+    return finished
 
 
-def _run_in(
-    store: Store,
-    scenario: Scenario,
+def _start(
+    scenario: Scenario | PathLike,
     *,
     model: str | None,
     seed: int,
+    store: Store,
     budget: float | None,
     budget_mode: str | None,
     concurrency: int,
     base_url: str | None,
     offline_latency: float,
-    out: PathLike | None,
-    formats: Sequence[str],
-    progress: ProgressSink | None,
     run_id: str | None,
     on_notice: Callable[[str], None] | None,
     router: Router | None,
     request_timeout: float | None,
-) -> Run:
+    sharing: Sharing | None,
+) -> _Started:
+    """Register a new run in the store (not yet leased) and build the router it uses."""
+    scenario = _scenario(scenario)
     run_id = run_id or new_run_id()
     mode = budget_mode or scenario.fidelity.budget_mode
     if router is not None:
@@ -160,7 +195,7 @@ def _run_in(
         router, label, notice = _router_for(
             store, run_id, model=model, base_url=base_url, seed=seed, budget=budget,
             budget_mode=mode, concurrency=concurrency, offline_latency=offline_latency,
-            request_timeout=request_timeout,
+            request_timeout=request_timeout, sharing=sharing,
         )
     if notice and on_notice is not None:
         on_notice(notice)
@@ -181,13 +216,7 @@ def _run_in(
     runs = store.runs
     runs.create_run(meta)
     runs.save_record(runs.load_record(run_id).model_copy(update={"scenario": scenario}))
-    with hold_lease(store, run_id) as lease:
-        execution = Execution(scenario, meta, store, router, seed, progress, lease)
-        values = run_coroutine(execution.drive({"scenario": scenario}))
-        finished = Run(execution.save(values, status="completed"), store)
-    if out is not None:
-        finished.export(out, formats)
-    return finished
+    return _Started(store, meta, scenario, router)
 
 
 def resume(
@@ -202,32 +231,36 @@ def resume(
     router: Router | None = None,
     wait: bool = False,
     request_timeout: float | None = None,
+    sharing: Sharing | None = None,
 ) -> Run:
     """Continue a run from its last checkpoint; completed model calls are not repeated (their
     answers come from the response cache, at no cost). A completed run is returned as is.
     A run made with a router of your own needs it again (``router=``). A run another process
     is working on raises ``RunBusyError``, or with ``wait=True`` is waited for."""
-    with _opened(store) as opened, _leased(opened, run_id, wait, on_notice) as lease:
+    with opened_store(store) as opened, leased(opened, run_id, wait, on_notice) as lease:
         record = opened.runs.load_record(run_id)  # as the previous owner left it
         if record.run.status == "completed":
             return Run(record, opened)
-        return _resume_leased(
+        execution = resume_execution(
             opened, record, lease, progress=progress, offline_latency=offline_latency,
             concurrency=concurrency, budget=budget, on_notice=on_notice, router=router,
-            request_timeout=request_timeout,
+            request_timeout=request_timeout, sharing=sharing,
         )
+        values = run_coroutine(execution.drive(None))
+        return Run(execution.save(values, status="completed"), opened)
 
 
 @contextmanager
-def _leased(
-    store: Store, run_id: str, wait: bool, on_notice: Callable[[str], None] | None
+def leased(
+    store: Store, run_id: str, wait: bool = False, on_notice: Callable[[str], None] | None = None
 ) -> Iterator[HeldLease]:
-    store.runs.load_record(run_id)  # an unknown id fails before any lease is asked for
+    """The run's lease held for the block; an unknown id fails before it is asked for."""
+    store.runs.load_record(run_id)
     with hold_lease(store, run_id, wait=wait, on_wait=on_notice) as lease:
         yield lease
 
 
-def _resume_leased(
+def resume_execution(
     store: Store,
     record: RunRecord,
     lease: HeldLease,
@@ -239,7 +272,10 @@ def _resume_leased(
     on_notice: Callable[[str], None] | None,
     router: Router | None,
     request_timeout: float | None = None,
-) -> Run:
+    sharing: Sharing | None = None,
+) -> Execution:
+    """The execution that continues a stored, unfinished run whose lease is held (its status
+    saved as running, and a new cap kept); drive it with ``execution.drive(None)``."""
     run_id = record.run.id
     if record.scenario is None:
         raise RunError(f"run {run_id!r} has no stored scenario and cannot be resumed")
@@ -255,14 +291,14 @@ def _resume_leased(
     router, notice = _router_again(
         store, record.model_copy(update={"run": meta}), router=router, budget=budget,
         concurrency=concurrency, offline_latency=offline_latency, doing="resume",
+        sharing=sharing,
     )
     if notice and on_notice is not None:
         on_notice(notice)
     execution = Execution(record.scenario, meta, store, router, meta.seed, progress, lease)
     # the status, and a new cap, kept at once
     store.runs.save_record(record.model_copy(update={"run": meta}))
-    values = run_coroutine(execution.drive(None))
-    return Run(execution.save(values, status="completed"), store)
+    return execution
 
 
 def _router_again(
@@ -274,6 +310,7 @@ def _router_again(
     concurrency: int,
     offline_latency: float,
     doing: str,
+    sharing: Sharing | None = None,
 ) -> tuple[Router, str | None]:
     """The router a stored run continues with: the one handed in, else one rebuilt from the
     run's own options (model, server, budget). The rebuilt budget counts every dollar the run's
@@ -294,6 +331,7 @@ def _router_again(
         budget=budget if budget is not None else meta.budget_usd,
         budget_mode=meta.budget_mode or fallback_mode, concurrency=concurrency,
         offline_latency=offline_latency, spent_usd=spent, request_timeout=meta.request_timeout_s,
+        sharing=sharing,
     )
     return rebuilt, notice
 
@@ -324,6 +362,7 @@ def branch(
     router: Router | None = None,
     wait: bool = False,
     on_notice: Callable[[str], None] | None = None,
+    sharing: Sharing | None = None,
 ) -> Run:
     """Fork a finished forward-mode run after moment ``at`` with ``intervention`` (M12).
 
@@ -335,11 +374,11 @@ def branch(
     is working on raises ``RunBusyError``, or with ``wait=True`` is waited for.
     """
     run_id = run_or_id.id if isinstance(run_or_id, Run) else run_or_id
-    with _opened(store) as opened, _leased(opened, run_id, wait, on_notice) as lease:
+    with opened_store(store) as opened, leased(opened, run_id, wait, on_notice) as lease:
         record = opened.runs.load_record(run_id)
         return _branch_leased(
             opened, record, lease, at=at, intervention=intervention, branch_id=branch_id,
-            progress=progress, offline_latency=offline_latency, router=router,
+            progress=progress, offline_latency=offline_latency, router=router, sharing=sharing,
         )
 
 
@@ -354,6 +393,7 @@ def _branch_leased(
     progress: ProgressSink | None,
     offline_latency: float,
     router: Router | None,
+    sharing: Sharing | None = None,
 ) -> Run:
     run_id = record.run.id
     scenario = record.scenario
@@ -367,7 +407,7 @@ def _branch_leased(
     meta = record.run
     router, _ = _router_again(
         store, record, router=router, budget=None, concurrency=8,
-        offline_latency=offline_latency, doing="branch",
+        offline_latency=offline_latency, doing="branch", sharing=sharing,
     )
     execution = Execution(scenario, meta, store, router, meta.seed, progress, lease)
     try:
