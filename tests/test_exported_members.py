@@ -34,7 +34,11 @@ EXPECTED = {
     ],
     "daedalus.store": [
         "DEFAULT_LIST_LIMIT", "DEFAULT_STORE_DIR", "LEASE_TTL_S", "Lease", "MemoryRunStore", "RunStore", "RunSummary",
-        "STORE_ENV", "SqliteRunStore", "StoreLayout", "store_dir",
+        "STORE_ENV", "SqliteRunStore", "SqliteStore", "Store", "StoreLayout", "open_store", "store_dir",
+    ],
+    "daedalus.store.postgres": [
+        "DEFAULT_SCHEMA", "PostgresCallLog", "PostgresResponseCache", "PostgresRunStore", "PostgresStore",
+        "async_postgres_checkpointer", "postgres_checkpointer",
     ],
     "daedalus.exports": ["EXPORT_FILES", "EXPORT_FORMATS", "write_exports"],
     "daedalus.service": [

@@ -31,7 +31,7 @@ from daedalus.errors import (
     ModelError,
     RunError,
 )
-from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store import Store
 
 __all__ = [
     "INTERRUPTED",
@@ -101,21 +101,21 @@ def debug_enabled() -> bool:
     return bool(ctx is not None and ctx.meta.get(_DEBUG_KEY, False))
 
 
-def _unfinished(layout: StoreLayout | None, run_id: str | None) -> str | None:
+def _unfinished(store: Store | None, run_id: str | None) -> str | None:
     """``run_id`` when the store holds it saved but not completed (so it can be resumed)."""
-    if layout is None or run_id is None or not layout.runs_db.exists():
+    if store is None or run_id is None or not store.holds_runs():
         return None
     try:
-        with SqliteRunStore(layout.runs_db) as runs:
-            if not runs.has_run(run_id):
-                return None
-            return run_id if runs.load_record(run_id).run.status != "completed" else None
+        runs = store.runs
+        if not runs.has_run(run_id):
+            return None
+        return run_id if runs.load_record(run_id).run.status != "completed" else None
     except DaedalusError:  # an unreadable store: the error being reported says why
         return None
 
 
 @contextmanager
-def failures(layout: StoreLayout | None = None, run_id: str | None = None) -> Iterator[None]:
+def failures(store: Store | None = None, run_id: str | None = None) -> Iterator[None]:
     """Inside this block any error becomes ``error: <line>`` and its exit code (see
     ``describe_failure``); with ``--debug`` errors other than Ctrl-C propagate untouched."""
     try:
@@ -123,12 +123,12 @@ def failures(layout: StoreLayout | None = None, run_id: str | None = None) -> It
     except (typer.Exit, typer.Abort, ClickException):
         raise
     except KeyboardInterrupt as exc:
-        failure = describe_failure(exc, _unfinished(layout, run_id))
+        failure = describe_failure(exc, _unfinished(store, run_id))
         fail(failure.message, failure.code)
     except Exception as exc:
         if debug_enabled():
             raise
-        failure = describe_failure(exc, _unfinished(layout, run_id))
+        failure = describe_failure(exc, _unfinished(store, run_id))
         fail(failure.message, failure.code)
 
 

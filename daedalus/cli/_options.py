@@ -11,7 +11,7 @@ import typer
 from daedalus.errors import ConfigError, RunError
 from daedalus.exports import EXPORT_FORMATS
 from daedalus.runs import Run
-from daedalus.store import STORE_ENV, SqliteRunStore, StoreLayout
+from daedalus.store import STORE_ENV, Store, open_store
 from daedalus.store._layout import usable_directory
 
 __all__ = [
@@ -36,11 +36,14 @@ DEFAULT_FORMATS = EXPORT_FORMATS
 """What ``run``, ``resume``, ``branch`` and ``export`` write unless ``--format`` says otherwise."""
 
 StoreOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--store",
-        metavar="DIR",
-        help=f"Store directory (default: ${STORE_ENV}, else ./daedalus_runs).",
+        metavar="DIR|URL",
+        help=(
+            f"Store: a directory, or postgresql://USER@HOST/DB[?schema=NAME] to share runs "
+            f"between machines (default: ${STORE_ENV}, else ./daedalus_runs)."
+        ),
     ),
 ]
 OutOption = Annotated[
@@ -111,28 +114,27 @@ def checked_out(out: Path | None) -> Path | None:
     return None if out is None else usable_directory(out, "--out directory")
 
 
-def existing_store(store: Path | None) -> StoreLayout:
-    """The layout of ``store`` (or the default), which must already hold a run store."""
-    layout = StoreLayout.at(store)
-    if not layout.runs_db.exists():
+def existing_store(store: str | None) -> Store:
+    """``store`` (or the default) opened, which must already hold a run store (close it)."""
+    opened = open_store(store, create=False)
+    if not opened.holds_runs():
+        opened.close()
         raise RunError(
-            f"no runs in {layout.root} yet; start one with `daedalus run <template>` "
-            f"or point --store (or ${STORE_ENV}) at another directory"
+            f"no runs in {opened.location} yet; start one with `daedalus run <template>` "
+            f"or point --store (or ${STORE_ENV}) at another store"
         )
-    return layout
+    return opened
 
 
-def resolve_run(layout: StoreLayout, ref: str) -> str:
+def resolve_run(store: Store, ref: str) -> str:
     """The run id ``ref`` names: an id the store holds, or ``last`` for the newest run."""
-    with SqliteRunStore(layout.runs_db) as runs:
-        if ref == "last":
-            return runs.latest_run_id()
-        runs.load_record(ref)  # raises the store's one-line "no run ..." error
+    if ref == "last":
+        return store.runs.latest_run_id()
+    store.runs.load_record(ref)  # raises the store's one-line "no run ..." error
     return ref
 
 
-def open_run(layout: StoreLayout, ref: str) -> Run:
+def open_run(store: Store, ref: str) -> Run:
     """The stored run ``ref`` names (see ``resolve_run``)."""
-    run_id = resolve_run(layout, ref)
-    with SqliteRunStore(layout.runs_db) as runs:
-        return Run(runs.load_record(run_id), layout)
+    run_id = resolve_run(store, ref)
+    return Run(store.runs.load_record(run_id), store)

@@ -118,7 +118,7 @@ def summary_json(run: Run, paths: Mapping[str, Path], **extra: Any) -> str:
     """``Run.summary()`` plus the store, the exports written and ``extra`` keys, as JSON."""
     data = {
         **run.summary(),
-        "store": str(run.layout.root),
+        "store": run.store_location,
         "exports": {key: str(path) for key, path in paths.items()},
         **extra,
     }

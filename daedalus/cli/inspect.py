@@ -24,7 +24,7 @@ from daedalus.cli._options import (
 )
 from daedalus.cli._report import dollars, exports_line
 from daedalus.errors import ConfigError
-from daedalus.store import DEFAULT_LIST_LIMIT, RunSummary, SqliteRunStore, StoreLayout
+from daedalus.store import DEFAULT_LIST_LIMIT, RunSummary, open_store
 
 __all__ = ["export_command", "query_command", "runs_command"]
 
@@ -32,11 +32,11 @@ __all__ = ["export_command", "query_command", "runs_command"]
 _WIDE = 120  # narrower consoles get the runs table without model, calls, tokens and start
 
 
-def _runs_table(summaries: list[RunSummary], layout: StoreLayout, *, wide: bool) -> Table:
+def _runs_table(summaries: list[RunSummary], where: str, *, wide: bool) -> Table:
     """One row per run; below ``_WIDE`` columns the template and mode go under the run id, so
     an 80-column terminal shows every id, template and status whole."""
     table = Table(
-        title=f"{len(summaries)} runs in {layout.root}", box=box.SIMPLE_HEAD, pad_edge=False,
+        title=f"{len(summaries)} runs in {where}", box=box.SIMPLE_HEAD, pad_edge=False,
         collapse_padding=True, title_justify="left",
     )
     table.add_column("id" if wide else "id / template · mode", no_wrap=wide)
@@ -76,20 +76,23 @@ def runs_command(
 ) -> None:
     """List the stored runs, newest first."""
     with failures():
-        layout = StoreLayout.at(store)
-        if not layout.runs_db.exists():
-            summaries = []
-        else:
-            with SqliteRunStore(layout.runs_db) as runs:
-                summaries = runs.list_runs(template=template, limit=limit)
+        with open_store(store, create=False) as opened:
+            where = opened.location
+            summaries = (
+                opened.runs.list_runs(template=template, limit=limit)
+                if opened.holds_runs() else []
+            )
         if as_json:
             typer.echo(json.dumps([s.model_dump(mode="json") for s in summaries], indent=2))
             return
         console = Console()
         if not summaries:
-            console.print(f"no runs in {layout.root} yet; start one with `daedalus run <template>`")
+            console.print(
+                f"no runs in {where} yet; start one with `daedalus run <template>`",
+                highlight=False, soft_wrap=True,
+            )
             return
-        console.print(_runs_table(summaries, layout, wide=console.width >= _WIDE))
+        console.print(_runs_table(summaries, where, wide=console.width >= _WIDE))
 
 
 def export_command(
@@ -102,7 +105,8 @@ def export_command(
     with failures():
         chosen = parse_formats(formats)
         checked_out(out)
-        run = open_run(existing_store(store), run_ref)
+        with existing_store(store) as opened:
+            run = open_run(opened, run_ref)
         paths = run.export(out, chosen)
         Console().print(f"run {run.id}: {exports_line(paths)}", highlight=False, soft_wrap=True)
 
@@ -126,7 +130,8 @@ def query_command(
     with failures():
         if not question.strip():
             raise ConfigError("the question is empty; ask about someone at a moment")
-        run = open_run(existing_store(store), run_ref)
+        with existing_store(store) as opened:
+            run = open_run(opened, run_ref)
         answer = run.query(question.strip(), model=model)
         exposures = {event.id: event for event in run.exposures}
         cited = [exposures[i] for i in answer.cited if i in exposures]

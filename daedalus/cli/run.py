@@ -36,7 +36,7 @@ from daedalus.cli._report import print_outcome
 from daedalus.errors import ConfigError
 from daedalus.kernel.strategy import BudgetMode
 from daedalus.runs._api import new_run_id
-from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store import Store, open_store
 from daedalus.templates import load_template
 
 __all__ = ["branch_command", "resume_command", "run_command"]
@@ -117,18 +117,19 @@ def run_command(
     (--store, else $DAEDALUS_HOME, else ./daedalus_runs) and can be resumed after any failure;
     its exports go to --out DIR, else <store>/exports/<run id>/ (--no-export skips them).
     """
-    layout = StoreLayout.at(store)
     run_id = new_run_id()
     err = Console(stderr=True)
-    with failures(layout, run_id):
+    with failures():
         chosen = _export_formats(formats, out, no_export)
         scenario = load_template(template)
+        opened = open_store(store)  # an unreachable or bad store fails before anything starts
+    with opened, failures(opened, run_id):
         with RunProgress(err, quiet=as_json) as progress:
             finished = api.run(
                 scenario,
                 model=model,
                 seed=seed,
-                store=layout.root,
+                store=opened,
                 budget=budget,
                 budget_mode=budget_mode.value if budget_mode is not None else None,
                 concurrency=concurrency,
@@ -164,33 +165,55 @@ def resume_command(
     err = Console(stderr=True)
     with failures():
         chosen = _export_formats(formats, out, no_export)
-        layout = existing_store(store)
-        run_id = resolve_run(layout, run_ref)
-        with SqliteRunStore(layout.runs_db) as runs:
-            status = runs.load_record(run_id).run.status
-    with failures(layout, run_id):
-        if status == "completed":
-            if not as_json:
-                err.print(f"run {run_id} is already complete; nothing to resume")
-            finished = api.resume(run_id, store=layout.root)
-            print_outcome(
-                Console(), finished, {}, as_json=as_json, extra_json={"resumed": False},
-                exports_note=False,
+        opened = existing_store(store)
+    with opened:
+        with failures():
+            run_id = resolve_run(opened, run_ref)
+            status = opened.runs.load_record(run_id).run.status
+        with failures(opened, run_id):
+            _resume(
+                opened, run_id, status, err, chosen, out=out, budget=budget,
+                offline_latency=offline_latency, wait=wait, request_timeout=request_timeout,
+                as_json=as_json,
             )
-            return
-        with RunProgress(err, quiet=as_json, label="resuming") as progress:
-            finished = api.resume(
-                run_id,
-                store=layout.root,
-                progress=progress,
-                offline_latency=offline_latency,
-                budget=budget,
-                on_notice=lambda text: err.print(text, highlight=False, soft_wrap=True),
-                wait=wait,
-                request_timeout=request_timeout,
-            )
-        paths = _export(finished, out, chosen)
-        print_outcome(Console(), finished, paths, as_json=as_json, extra_json={"resumed": True})
+
+
+def _resume(
+    opened: Store,
+    run_id: str,
+    status: str,
+    err: Console,
+    chosen: tuple[str, ...],
+    *,
+    out: Path | None,
+    budget: float | None,
+    offline_latency: float,
+    wait: bool,
+    request_timeout: float | None,
+    as_json: bool,
+) -> None:
+    if status == "completed":
+        if not as_json:
+            err.print(f"run {run_id} is already complete; nothing to resume")
+        finished = api.resume(run_id, store=opened)
+        print_outcome(
+            Console(), finished, {}, as_json=as_json, extra_json={"resumed": False},
+            exports_note=False,
+        )
+        return
+    with RunProgress(err, quiet=as_json, label="resuming") as progress:
+        finished = api.resume(
+            run_id,
+            store=opened,
+            progress=progress,
+            offline_latency=offline_latency,
+            budget=budget,
+            on_notice=lambda text: err.print(text, highlight=False, soft_wrap=True),
+            wait=wait,
+            request_timeout=request_timeout,
+        )
+    paths = _export(finished, out, chosen)
+    print_outcome(Console(), finished, paths, as_json=as_json, extra_json={"resumed": True})
 
 
 def branch_command(
@@ -228,31 +251,32 @@ def branch_command(
             )
         if not what_if.strip():
             raise ConfigError("--what-if is empty; say what happens differently")
-        layout = existing_store(store)
-        run_id = resolve_run(layout, run_ref)
-        with SqliteRunStore(layout.runs_db) as runs:
-            before = {b.id for b in runs.load_record(run_id).branches}
-    with failures(layout, run_id):
-        with RunProgress(err, quiet=as_json, label=f"branching after {at}") as progress:
-            forked = api.branch(
-                run_id,
-                at=at,
-                intervention=what_if.strip(),
-                branch_id=branch_id,
-                store=layout.root,
-                progress=progress,
-                offline_latency=offline_latency,
-                wait=wait,
-                on_notice=lambda text: err.print(text, highlight=False, soft_wrap=True),
+        opened = existing_store(store)
+    with opened:
+        with failures():
+            run_id = resolve_run(opened, run_ref)
+            before = {b.id for b in opened.runs.load_record(run_id).branches}
+        with failures(opened, run_id):
+            with RunProgress(err, quiet=as_json, label=f"branching after {at}") as progress:
+                forked = api.branch(
+                    run_id,
+                    at=at,
+                    intervention=what_if.strip(),
+                    branch_id=branch_id,
+                    store=opened,
+                    progress=progress,
+                    offline_latency=offline_latency,
+                    wait=wait,
+                    on_notice=lambda text: err.print(text, highlight=False, soft_wrap=True),
+                )
+            added = next(b for b in forked.record.branches if b.id not in before)
+            moments = sum(1 for tp in forked.timepoints if tp.branch_id == added.id)
+            paths = _export(forked, out, chosen)
+            print_outcome(
+                Console(),
+                forked,
+                paths,
+                as_json=as_json,
+                extra_rows=[("branch", f"{added.id} after {at}: {moments} new timepoints")],
+                extra_json={"branch": {"id": added.id, "fork": at, "timepoints": moments}},
             )
-        added = next(b for b in forked.record.branches if b.id not in before)
-        moments = sum(1 for tp in forked.timepoints if tp.branch_id == added.id)
-        paths = _export(forked, out, chosen)
-        print_outcome(
-            Console(),
-            forked,
-            paths,
-            as_json=as_json,
-            extra_rows=[("branch", f"{added.id} after {at}: {moments} new timepoints")],
-            extra_json={"branch": {"id": added.id, "fork": at, "timepoints": moments}},
-        )

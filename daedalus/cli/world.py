@@ -38,7 +38,7 @@ SUMMARY = ("gdp", "unemployment", "inflation", "gini", "energy_reliability", "in
            "population", "firms", "public_debt")
 
 
-def _run_folder(store: Path | None, ref: str) -> Path:
+def _run_folder(store: str | None, ref: str) -> Path:
     """The folder ``ref`` names: a path, a run id in the store, or ``last``."""
     given = Path(ref)
     if (given / "meta.json").exists():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,6 @@ from daedalus.errors import ConfigError, RunError
 from daedalus.exports import EXPORT_FORMATS
 from daedalus.graphs.branching import BranchSpec
 from daedalus.llm._money import sum_dollars
-from daedalus.llm.cache import SQLiteResponseCache
 from daedalus.llm.ledger import Ledger
 from daedalus.llm.router import Router
 from daedalus.runs._execute import (
@@ -29,18 +29,31 @@ from daedalus.runs._execute import (
     run_coroutine,
 )
 from daedalus.runs._lease import HeldLease, hold_lease
-from daedalus.runs._ledger_log import LedgerLog
 from daedalus.runs._router import GuardFactory, build_router
 from daedalus.runs._run import Run
 from daedalus.scenario import Scenario
-from daedalus.store import SqliteRunStore, StoreLayout
-from daedalus.store._health import check_store
+from daedalus.store import Store, open_store
 from daedalus.store.record import RunMeta, RunRecord
 from daedalus.templates import load_template
 
-__all__ = ["Sharing", "branch", "new_run_id", "resume", "resume_execution", "run"]
+__all__ = [
+    "Sharing", "branch", "leased", "new_run_id", "opened_store", "resume", "resume_execution",
+    "run",
+]
 
 PathLike = str | os.PathLike[str]
+StoreArg = PathLike | Store | None
+"""A store: a directory, ``sqlite:///DIR``, ``postgresql://...``, or one already opened."""
+
+
+@contextmanager
+def opened_store(store: StoreArg) -> Iterator[Store]:
+    """``store`` opened for the block (closed after it), or as given when already open."""
+    if isinstance(store, Store):
+        yield store
+        return
+    with open_store(store) as opened:
+        yield opened
 
 
 def new_run_id() -> str:
@@ -53,7 +66,7 @@ def _scenario(scenario: Scenario | PathLike) -> Scenario:
 
 
 def _router_for(
-    layout: StoreLayout,
+    store: Store,
     run_id: str,
     *,
     model: str | None,
@@ -67,7 +80,7 @@ def _router_for(
     request_timeout: float | None = None,
     sharing: Sharing | None = None,
 ) -> tuple[Router, str, str | None]:
-    log = LedgerLog.of(layout.root, run_id)
+    log = store.call_log(run_id)
     choice = build_router(
         model=model,
         base_url=base_url,
@@ -76,7 +89,7 @@ def _router_for(
         budget_mode=budget_mode,
         concurrency=concurrency,
         offline_latency=offline_latency,
-        cache=SQLiteResponseCache(layout.cache_db),
+        cache=store.cache(),
         ledger=Ledger(on_record=log.append, on_settle=log.settle),
         spent_usd=spent_usd,
         request_timeout=request_timeout,
@@ -97,7 +110,7 @@ class Sharing:
 
 @dataclass(frozen=True)
 class _Started:
-    layout: StoreLayout
+    store: Store
     meta: RunMeta
     scenario: Scenario
     router: Router
@@ -108,7 +121,7 @@ def run(
     *,
     model: str | None = None,
     seed: int = 0,
-    store: PathLike | None = None,
+    store: StoreArg = None,
     budget: float | None = None,
     budget_mode: str | None = None,
     concurrency: int = 8,
@@ -129,23 +142,25 @@ def run(
     first in every fallback chain; ``base_url`` points at any OpenAI-compatible server;
     ``router`` hands in a router of your own (``Router.for_chat_model(any LangChain chat
     model)``, or one with your own HTTP clients) and overrides the model options. The run is
-    checkpointed in the store (``store``, else ``$DAEDALUS_HOME``, else ``./daedalus_runs``)
-    and resumable with ``resume(run.id)`` after any failure. ``out`` writes the exports.
-    ``request_timeout`` bounds each request to a real model in seconds (default 120).
+    checkpointed in the store (``store``: a directory or a ``postgresql://`` URL, else
+    ``$DAEDALUS_HOME``, else ``./daedalus_runs``; see ``open_store``) and resumable with
+    ``resume(run.id)`` after any failure. ``out`` writes the exports. ``request_timeout``
+    bounds each request to a real model in seconds (default 120).
     ``sharing`` ties the run to the other runs of a batch (see ``daedalus.batch``).
     """
-    started = _start(
-        scenario, model=model, seed=seed, store=store, budget=budget, budget_mode=budget_mode,
-        concurrency=concurrency, base_url=base_url, offline_latency=offline_latency,
-        run_id=run_id, on_notice=on_notice, router=router, request_timeout=request_timeout,
-        sharing=sharing,
-    )
-    with hold_lease(started.layout, started.meta.id) as lease:
-        execution = Execution(
-            started.scenario, started.meta, started.layout, started.router, seed, progress, lease
+    with opened_store(store) as opened:
+        started = _start(
+            scenario, model=model, seed=seed, store=opened, budget=budget,
+            budget_mode=budget_mode, concurrency=concurrency, base_url=base_url,
+            offline_latency=offline_latency, run_id=run_id, on_notice=on_notice, router=router,
+            request_timeout=request_timeout, sharing=sharing,
         )
-        values = run_coroutine(execution.drive({"scenario": started.scenario}))
-        finished = Run(execution.save(values, status="completed"), started.layout)
+        with hold_lease(opened, started.meta.id) as lease:
+            execution = Execution(
+                started.scenario, started.meta, opened, started.router, seed, progress, lease
+            )
+            values = run_coroutine(execution.drive({"scenario": started.scenario}))
+            finished = Run(execution.save(values, status="completed"), opened)
     if out is not None:
         finished.export(out, formats)
     return finished
@@ -156,7 +171,7 @@ def _start(
     *,
     model: str | None,
     seed: int,
-    store: PathLike | None,
+    store: Store,
     budget: float | None,
     budget_mode: str | None,
     concurrency: int,
@@ -170,16 +185,15 @@ def _start(
 ) -> _Started:
     """Register a new run in the store (not yet leased) and build the router it uses."""
     scenario = _scenario(scenario)
-    layout = check_store(StoreLayout.at(store))
     run_id = run_id or new_run_id()
     mode = budget_mode or scenario.fidelity.budget_mode
     if router is not None:
-        log = LedgerLog.of(layout.root, run_id)
+        log = store.call_log(run_id)
         router.ledger.listen(log.append, log.settle)
         label, notice = ("offline" if router.is_offline else "custom"), None
     else:
         router, label, notice = _router_for(
-            layout, run_id, model=model, base_url=base_url, seed=seed, budget=budget,
+            store, run_id, model=model, base_url=base_url, seed=seed, budget=budget,
             budget_mode=mode, concurrency=concurrency, offline_latency=offline_latency,
             request_timeout=request_timeout, sharing=sharing,
         )
@@ -193,22 +207,22 @@ def _start(
         model=label,
         offline=router.is_offline,
         started_at=now(),
-        paths=layout.run_paths(run_id),
+        paths=store.run_paths(run_id),
         base_url=base_url,
         budget_usd=budget,
         budget_mode=mode,
         request_timeout_s=request_timeout,
     )
-    with SqliteRunStore(layout.runs_db) as runs:
-        runs.create_run(meta)
-        runs.save_record(runs.load_record(run_id).model_copy(update={"scenario": scenario}))
-    return _Started(layout, meta, scenario, router)
+    runs = store.runs
+    runs.create_run(meta)
+    runs.save_record(runs.load_record(run_id).model_copy(update={"scenario": scenario}))
+    return _Started(store, meta, scenario, router)
 
 
 def resume(
     run_id: str,
     *,
-    store: PathLike | None = None,
+    store: StoreArg = None,
     progress: ProgressSink | None = None,
     offline_latency: float = 0.0,
     concurrency: int = 8,
@@ -223,25 +237,31 @@ def resume(
     answers come from the response cache, at no cost). A completed run is returned as is.
     A run made with a router of your own needs it again (``router=``). A run another process
     is working on raises ``RunBusyError``, or with ``wait=True`` is waited for."""
-    layout = check_store(StoreLayout.at(store))
-    with SqliteRunStore(layout.runs_db) as runs:
-        runs.load_record(run_id)  # an unknown id fails before any lease is asked for
-    with hold_lease(layout, run_id, wait=wait, on_wait=on_notice) as lease:
-        with SqliteRunStore(layout.runs_db) as runs:
-            record = runs.load_record(run_id)  # as the previous owner left it
+    with opened_store(store) as opened, leased(opened, run_id, wait, on_notice) as lease:
+        record = opened.runs.load_record(run_id)  # as the previous owner left it
         if record.run.status == "completed":
-            return Run(record, layout)
+            return Run(record, opened)
         execution = resume_execution(
-            layout, record, lease, progress=progress, offline_latency=offline_latency,
+            opened, record, lease, progress=progress, offline_latency=offline_latency,
             concurrency=concurrency, budget=budget, on_notice=on_notice, router=router,
             request_timeout=request_timeout, sharing=sharing,
         )
         values = run_coroutine(execution.drive(None))
-        return Run(execution.save(values, status="completed"), layout)
+        return Run(execution.save(values, status="completed"), opened)
+
+
+@contextmanager
+def leased(
+    store: Store, run_id: str, wait: bool = False, on_notice: Callable[[str], None] | None = None
+) -> Iterator[HeldLease]:
+    """The run's lease held for the block; an unknown id fails before it is asked for."""
+    store.runs.load_record(run_id)
+    with hold_lease(store, run_id, wait=wait, on_wait=on_notice) as lease:
+        yield lease
 
 
 def resume_execution(
-    layout: StoreLayout,
+    store: Store,
     record: RunRecord,
     lease: HeldLease,
     *,
@@ -261,7 +281,7 @@ def resume_execution(
         raise RunError(f"run {run_id!r} has no stored scenario and cannot be resumed")
     changes: dict[str, object] = {"status": "running"}
     if budget is not None and router is None:
-        spent = sum_dollars(row.cost_usd for row in LedgerLog.of(layout.root, run_id).read())
+        spent = sum_dollars(row.cost_usd for row in store.call_log(run_id).read())
         if on_notice is not None:
             on_notice(_budget_notice(record.run, budget, spent))
         changes["budget_usd"] = budget
@@ -269,20 +289,20 @@ def resume_execution(
         changes["request_timeout_s"] = request_timeout
     meta = record.run.model_copy(update=changes)
     router, notice = _router_again(
-        layout, record.model_copy(update={"run": meta}), router=router, budget=budget,
+        store, record.model_copy(update={"run": meta}), router=router, budget=budget,
         concurrency=concurrency, offline_latency=offline_latency, doing="resume",
         sharing=sharing,
     )
     if notice and on_notice is not None:
         on_notice(notice)
-    execution = Execution(record.scenario, meta, layout, router, meta.seed, progress, lease)
-    with SqliteRunStore(layout.runs_db) as runs:  # the status, and a new cap, kept at once
-        runs.save_record(record.model_copy(update={"run": meta}))
+    execution = Execution(record.scenario, meta, store, router, meta.seed, progress, lease)
+    # the status, and a new cap, kept at once
+    store.runs.save_record(record.model_copy(update={"run": meta}))
     return execution
 
 
 def _router_again(
-    layout: StoreLayout,
+    store: Store,
     record: RunRecord,
     *,
     router: Router | None,
@@ -297,16 +317,16 @@ def _router_again(
     ledger holds (all earlier processes and branches); ``budget`` replaces the run's cap."""
     meta = record.run
     if router is not None:
-        log = LedgerLog.of(layout.root, meta.id)
+        log = store.call_log(meta.id)
         router.ledger.listen(log.append, log.settle)
         return router, None
     if meta.model == "custom":
         raise RunError(f"run {meta.id!r} used a router of its own; pass router= to {doing} it")
     scenario = record.scenario
     fallback_mode = scenario.fidelity.budget_mode if scenario is not None else "soft"
-    spent = sum_dollars(row.cost_usd for row in LedgerLog.of(layout.root, meta.id).read())
+    spent = sum_dollars(row.cost_usd for row in store.call_log(meta.id).read())
     rebuilt, _, notice = _router_for(
-        layout, meta.id, model=meta.model if meta.model != "auto" else None,
+        store, meta.id, model=meta.model if meta.model != "auto" else None,
         base_url=meta.base_url, seed=meta.seed,
         budget=budget if budget is not None else meta.budget_usd,
         budget_mode=meta.budget_mode or fallback_mode, concurrency=concurrency,
@@ -336,7 +356,7 @@ def branch(
     at: str,
     intervention: str,
     branch_id: str | None = None,
-    store: PathLike | None = None,
+    store: StoreArg = None,
     progress: ProgressSink | None = None,
     offline_latency: float = 0.0,
     router: Router | None = None,
@@ -354,20 +374,16 @@ def branch(
     is working on raises ``RunBusyError``, or with ``wait=True`` is waited for.
     """
     run_id = run_or_id.id if isinstance(run_or_id, Run) else run_or_id
-    layout = check_store(StoreLayout.at(store))
-    with SqliteRunStore(layout.runs_db) as runs:
-        runs.load_record(run_id)  # an unknown id fails before any lease is asked for
-    with hold_lease(layout, run_id, wait=wait, on_wait=on_notice) as lease:
-        with SqliteRunStore(layout.runs_db) as runs:
-            record = runs.load_record(run_id)
+    with opened_store(store) as opened, leased(opened, run_id, wait, on_notice) as lease:
+        record = opened.runs.load_record(run_id)
         return _branch_leased(
-            layout, record, lease, at=at, intervention=intervention, branch_id=branch_id,
+            opened, record, lease, at=at, intervention=intervention, branch_id=branch_id,
             progress=progress, offline_latency=offline_latency, router=router, sharing=sharing,
         )
 
 
 def _branch_leased(
-    layout: StoreLayout,
+    store: Store,
     record: RunRecord,
     lease: HeldLease,
     *,
@@ -390,10 +406,10 @@ def _branch_leased(
         raise ConfigError(f"branch {branch_id!r} already exists in run {run_id!r}")
     meta = record.run
     router, _ = _router_again(
-        layout, record, router=router, budget=None, concurrency=8,
+        store, record, router=router, budget=None, concurrency=8,
         offline_latency=offline_latency, doing="branch", sharing=sharing,
     )
-    execution = Execution(scenario, meta, layout, router, meta.seed, progress, lease)
+    execution = Execution(scenario, meta, store, router, meta.seed, progress, lease)
     try:
         wanted = BranchSpec(id=branch_id or "w1", fork_timepoint=at, intervention=intervention)
     except ValidationError as exc:
@@ -403,7 +419,7 @@ def _branch_leased(
     values = run_coroutine(_fork(execution, wanted, taken, named=branch_id is not None))
     spec = values["spec"]
     merged = merge_branch(record_state(record), values["seeded"], values["final"], spec)
-    return Run(execution.save(merged, status=meta.status), layout)
+    return Run(execution.save(merged, status=meta.status), store)
 
 
 async def _fork(
@@ -411,9 +427,8 @@ async def _fork(
 ) -> dict[str, Any]:
     from daedalus.graphs.branching import fork_branch
     from daedalus.graphs.modes import build_graph, recursion_limit_for
-    from daedalus.store.checkpoint import async_sqlite_checkpointer
 
-    async with async_sqlite_checkpointer(execution.layout.checkpoints_db) as saver:
+    async with execution.store.checkpointer() as saver:
         app = build_graph(execution.scenario.mode).compile(checkpointer=saver)
         if not (await app.aget_state(execution.config)).values:
             raise RunError(f"run {execution.meta.id!r} has no checkpoints to branch from")

@@ -2,7 +2,7 @@
 
 A batch runs many simulations on one loop (model calls are I/O-bound), so it awaits each run's
 graph instead of starting a loop per run. The store writes around the graph (registering the
-run, the lease, the record) stay synchronous: they are short SQLite transactions.
+run, the lease, the record) stay synchronous: they are short transactions.
 """
 
 from __future__ import annotations
@@ -10,13 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from daedalus.llm.router import Router
-from daedalus.runs._api import PathLike, Sharing, _start, resume_execution
+from daedalus.runs._api import (
+    PathLike,
+    Sharing,
+    StoreArg,
+    _start,
+    leased,
+    opened_store,
+    resume_execution,
+)
 from daedalus.runs._execute import Execution, ProgressSink
 from daedalus.runs._lease import hold_lease
 from daedalus.runs._run import Run
 from daedalus.scenario import Scenario
-from daedalus.store import SqliteRunStore, StoreLayout
-from daedalus.store._health import check_store
 
 __all__ = ["aresume", "arun"]
 
@@ -26,7 +32,7 @@ async def arun(
     *,
     model: str | None = None,
     seed: int = 0,
-    store: PathLike | None = None,
+    store: StoreArg = None,
     budget: float | None = None,
     budget_mode: str | None = None,
     concurrency: int = 8,
@@ -40,24 +46,25 @@ async def arun(
     sharing: Sharing | None = None,
 ) -> Run:
     """``daedalus.run`` awaited on the caller's loop (same options, no exports)."""
-    started = _start(
-        scenario, model=model, seed=seed, store=store, budget=budget, budget_mode=budget_mode,
-        concurrency=concurrency, base_url=base_url, offline_latency=offline_latency,
-        run_id=run_id, on_notice=on_notice, router=router, request_timeout=request_timeout,
-        sharing=sharing,
-    )
-    with hold_lease(started.layout, started.meta.id) as lease:
-        execution = Execution(
-            started.scenario, started.meta, started.layout, started.router, seed, progress, lease
+    with opened_store(store) as opened:
+        started = _start(
+            scenario, model=model, seed=seed, store=opened, budget=budget,
+            budget_mode=budget_mode, concurrency=concurrency, base_url=base_url,
+            offline_latency=offline_latency, run_id=run_id, on_notice=on_notice, router=router,
+            request_timeout=request_timeout, sharing=sharing,
         )
-        values = await execution.drive({"scenario": started.scenario})
-        return Run(execution.save(values, status="completed"), started.layout)
+        with hold_lease(opened, started.meta.id) as lease:
+            execution = Execution(
+                started.scenario, started.meta, opened, started.router, seed, progress, lease
+            )
+            values = await execution.drive({"scenario": started.scenario})
+            return Run(execution.save(values, status="completed"), opened)
 
 
 async def aresume(
     run_id: str,
     *,
-    store: PathLike | None = None,
+    store: StoreArg = None,
     progress: ProgressSink | None = None,
     offline_latency: float = 0.0,
     concurrency: int = 8,
@@ -68,18 +75,14 @@ async def aresume(
     sharing: Sharing | None = None,
 ) -> Run:
     """``daedalus.resume`` awaited on the caller's loop; a completed run is returned as is."""
-    layout = check_store(StoreLayout.at(store))
-    with SqliteRunStore(layout.runs_db) as runs:
-        runs.load_record(run_id)  # an unknown id fails before any lease is asked for
-    with hold_lease(layout, run_id) as lease:
-        with SqliteRunStore(layout.runs_db) as runs:
-            record = runs.load_record(run_id)
+    with opened_store(store) as opened, leased(opened, run_id) as lease:
+        record = opened.runs.load_record(run_id)
         if record.run.status == "completed":
-            return Run(record, layout)
+            return Run(record, opened)
         execution = resume_execution(
-            layout, record, lease, progress=progress, offline_latency=offline_latency,
+            opened, record, lease, progress=progress, offline_latency=offline_latency,
             concurrency=concurrency, budget=budget, on_notice=on_notice, router=router,
             request_timeout=request_timeout, sharing=sharing,
         )
         values = await execution.drive(None)
-        return Run(execution.save(values, status="completed"), layout)
+        return Run(execution.save(values, status="completed"), opened)

@@ -1,8 +1,8 @@
 """Runs a mode graph on a checkpoint thread and keeps the run store up to date.
 
-The graph runs under the store's SQLite checkpointer (thread id = run id), so a run killed at
+The graph runs under the store's checkpointer (thread id = run id), so a run killed at
 any point resumes from its last superstep; every model answer is in the store's response cache,
-so nothing already paid for is paid again; every ledger row is on disk the moment it exists.
+so nothing already paid for is paid again; every ledger row is stored the moment it exists.
 """
 
 from __future__ import annotations
@@ -22,11 +22,9 @@ from daedalus.graphs.branching import BranchSpec, fork_branch
 from daedalus.graphs.modes import build_graph, recursion_limit_for
 from daedalus.llm.router import Router
 from daedalus.runs._lease import HeldLease
-from daedalus.runs._ledger_log import LedgerLog
 from daedalus.scenario import Scenario
 from daedalus.state import add_counts
-from daedalus.store import SqliteRunStore, StoreLayout
-from daedalus.store.checkpoint import async_sqlite_checkpointer
+from daedalus.store import Store
 from daedalus.store.record import RunMeta, RunRecord
 
 __all__ = ["Execution", "ProgressSink", "merge_branch", "now", "record_state", "run_coroutine"]
@@ -45,7 +43,7 @@ class Execution:
 
     scenario: Scenario
     meta: RunMeta
-    layout: StoreLayout
+    store: Store
     router: Router
     seed: int
     progress: ProgressSink | None = None
@@ -67,7 +65,7 @@ class Execution:
         # A branch added to a finished run keeps the run's own completion time.
         done = (self.meta.completed_at or now()) if status == "completed" else None
         meta = self.meta.model_copy(update={"status": status, "completed_at": done})
-        rows = LedgerLog.of(self.layout.root, self.meta.id).read()
+        rows = self.store.call_log(self.meta.id).read()
         selections = sum(1 for row in rows if row.selected)
         if selections:  # M18 works in the router, outside the graph state: count its choices
             values = {**values, "mechanisms": {**values.get("mechanisms", {}), "M18": selections}}
@@ -78,15 +76,14 @@ class Execution:
         if self.lease is not None:
             self.lease.check()
         record = self.record(values, status=status)
-        with SqliteRunStore(self.layout.runs_db) as runs:
-            runs.save_record(record)
+        self.store.runs.save_record(record)
         return record
 
     async def drive(self, graph_input: Mapping[str, Any] | None) -> dict[str, Any]:
         """Run (or resume, with ``graph_input=None``) the graph to its end; returns the final
         state, with BRANCHING runs' branches merged in. On any failure the partial record is
         saved as ``interrupted`` before the error propagates."""
-        async with async_sqlite_checkpointer(self.layout.checkpoints_db) as saver:
+        async with self.store.checkpointer() as saver:
             app = build_graph(self.scenario.mode).compile(checkpointer=saver)
             latest: dict[str, Any] = {}
             if graph_input is None and (await app.aget_state(self.config)).created_at is None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from daedalus.errors import ConfigError, RunBusyError, RunError
-from daedalus.store import LEASE_TTL_S, SqliteRunStore, StoreLayout
+from daedalus.store import LEASE_TTL_S, Store
 from daedalus.store.lease import new_owner, owner_is_dead
 
 __all__ = ["LEASE_TTL_ENV", "HeldLease", "hold_lease", "lease_ttl"]
@@ -41,8 +41,8 @@ def lease_ttl() -> float:
 class HeldLease:
     """A lease this process holds, kept alive by a heartbeat until ``stop``."""
 
-    def __init__(self, layout: StoreLayout, run_id: str, owner: str, ttl_s: float) -> None:
-        self.layout, self.run_id, self.owner, self.ttl_s = layout, run_id, owner, ttl_s
+    def __init__(self, store: Store, run_id: str, owner: str, ttl_s: float) -> None:
+        self.store, self.run_id, self.owner, self.ttl_s = store, run_id, owner, ttl_s
         self._stop = threading.Event()
         self._lost: RunError | None = None
         self._thread = threading.Thread(target=self._beat, name=f"lease-{run_id}", daemon=True)
@@ -59,21 +59,19 @@ class HeldLease:
         """End the heartbeat and release the lease (if this process still holds it)."""
         self._stop.set()
         self._thread.join()
-        with SqliteRunStore(self.layout.runs_db) as runs:
-            runs.release_lease(self.run_id, self.owner)
+        self.store.runs.release_lease(self.run_id, self.owner)
 
     def _beat(self) -> None:
-        with SqliteRunStore(self.layout.runs_db) as runs:
-            while not self._stop.wait(self.ttl_s / 3):
-                try:
-                    runs.renew_lease(self.run_id, self.owner, self.ttl_s)
-                except RunError as exc:  # taken over after a stall: stop claiming it
-                    self._lost = RunError(f"lost the lease of run {self.run_id!r}: {exc}")
-                    return
+        while not self._stop.wait(self.ttl_s / 3):
+            try:
+                self.store.runs.renew_lease(self.run_id, self.owner, self.ttl_s)
+            except RunError as exc:  # taken over after a stall: stop claiming it
+                self._lost = RunError(f"lost the lease of run {self.run_id!r}: {exc}")
+                return
 
 
 def _acquire(
-    layout: StoreLayout,
+    store: Store,
     run_id: str,
     owner: str,
     ttl_s: float,
@@ -81,30 +79,30 @@ def _acquire(
     on_wait: Callable[[str], None] | None,
 ) -> None:
     told = False
-    with SqliteRunStore(layout.runs_db) as runs:
-        while True:
-            try:
-                runs.acquire_lease(run_id, owner, ttl_s)
-                return
-            except RunBusyError as busy:
-                holder = runs.lease_of(run_id)
-                if holder is not None and owner_is_dead(holder.owner):
-                    try:
-                        runs.acquire_lease(run_id, owner, ttl_s, replacing=holder.owner)
-                        return
-                    except RunBusyError:
-                        continue  # another process took it first: look again
-                if not wait:
-                    raise
-                if not told and on_wait is not None:
-                    on_wait(f"waiting: {str(busy).split('; ')[0]}")
-                    told = True
-            time.sleep(min(0.5, ttl_s / 6))
+    runs = store.runs
+    while True:
+        try:
+            runs.acquire_lease(run_id, owner, ttl_s)
+            return
+        except RunBusyError as busy:
+            holder = runs.lease_of(run_id)
+            if holder is not None and owner_is_dead(holder.owner):
+                try:
+                    runs.acquire_lease(run_id, owner, ttl_s, replacing=holder.owner)
+                    return
+                except RunBusyError:
+                    continue  # another process took it first: look again
+            if not wait:
+                raise
+            if not told and on_wait is not None:
+                on_wait(f"waiting: {str(busy).split('; ')[0]}")
+                told = True
+        time.sleep(min(0.5, ttl_s / 6))
 
 
 @contextmanager
 def hold_lease(
-    layout: StoreLayout,
+    store: Store,
     run_id: str,
     *,
     wait: bool = False,
@@ -114,8 +112,8 @@ def hold_lease(
     once that the caller is waiting for another process."""
     ttl_s = lease_ttl()
     owner = new_owner()
-    _acquire(layout, run_id, owner, ttl_s, wait, on_wait)
-    held = HeldLease(layout, run_id, owner, ttl_s)
+    _acquire(store, run_id, owner, ttl_s, wait, on_wait)
+    held = HeldLease(store, run_id, owner, ttl_s)
     held.start()
     try:
         yield held

@@ -10,7 +10,7 @@ from typing import Any
 from daedalus.domain import Dialog, Entity, ExposureEvent, Relationship, Timepoint
 from daedalus.exports import EXPORT_FORMATS, write_exports
 from daedalus.llm.ledger import Ledger
-from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store import Store, StoreLayout, open_store
 from daedalus.store.record import RunRecord
 
 __all__ = ["Run"]
@@ -23,9 +23,18 @@ class Run:
     where it lands and answers from provenance with a model; ``export`` writes every format.
     """
 
-    def __init__(self, record: RunRecord, layout: StoreLayout) -> None:
+    def __init__(self, record: RunRecord, store: Store | StoreLayout) -> None:
         self.record = record
-        self.layout = layout
+        if isinstance(store, StoreLayout):
+            self.layout, self.store_location = store, str(store.root)
+            self._source = str(store.root)
+        else:
+            self.layout, self.store_location = store.files, store.location
+            self._source = store.source  # may hold credentials: never shown
+
+    def open_store(self) -> Store:
+        """The store this run lives in, opened again (close it, or use ``with``)."""
+        return open_store(self._source)
 
     def __repr__(self) -> str:
         return (
@@ -108,7 +117,8 @@ class Run:
     def export(
         self, out: str | os.PathLike[str] | None = None, formats: Sequence[str] = EXPORT_FORMATS
     ) -> dict[str, Path]:
-        """Write the exports (default: ``<store>/exports/<run id>/``); returns the paths."""
+        """Write the exports (default: ``<store>/exports/<run id>/``, for a PostgreSQL store
+        ``./daedalus_runs/exports/<run id>/``); returns the paths."""
         target = Path(out) if out is not None else self.layout.exports_dir(self.id)
         return write_exports(self.record, target, formats=formats)
 
@@ -126,6 +136,6 @@ class Run:
 
     def refresh(self) -> Run:
         """Re-read the run from the store (after a resume or a branch elsewhere)."""
-        with SqliteRunStore(self.layout.runs_db) as runs:
-            self.record = runs.load_record(self.id)
+        with self.open_store() as store:
+            self.record = store.runs.load_record(self.id)
         return self

@@ -14,7 +14,7 @@ from pathlib import Path
 from daedalus.errors import ConfigError
 from daedalus.store._layout import StoreLayout, usable_directory
 
-__all__ = ["check_database", "check_store", "usable_directory"]
+__all__ = ["check_database", "check_databases", "check_store", "usable_directory"]
 
 
 def check_database(path: Path, what: str) -> None:
@@ -40,6 +40,11 @@ def check_store(layout: StoreLayout) -> StoreLayout:
     """The layout, its directory created, once every database in it reads; else
     ``ConfigError`` naming the bad path (nothing is written into a bad store)."""
     usable_directory(layout.root, "store directory")
+    return check_databases(layout)
+
+
+def check_databases(layout: StoreLayout) -> StoreLayout:
+    """The layout once every database it already holds reads (nothing is created)."""
     check_database(layout.runs_db, "run store")
     check_database(layout.checkpoints_db, "checkpoint database")
     check_database(layout.cache_db, "response cache")

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from daedalus.errors import ConfigError
+from daedalus.store._url import is_postgres_url, is_url, sqlite_directory
 
 __all__ = ["DEFAULT_STORE_DIR", "STORE_ENV", "StoreLayout", "store_dir", "usable_directory"]
 
 STORE_ENV = "DAEDALUS_HOME"
-"""Environment variable naming the store directory when none is given explicitly."""
+"""Environment variable naming the store (a directory or a store URL) when none is given."""
 
 DEFAULT_STORE_DIR = Path("daedalus_runs")
 """The store directory, relative to the working directory, when nothing else says where."""
@@ -24,13 +25,20 @@ def store_dir(
     """The store directory: ``explicit``, else ``$DAEDALUS_HOME``, else ``./daedalus_runs``.
 
     ``environ`` defaults to ``os.environ``. The path is returned as given (not resolved, not
-    created): ``StoreLayout.create`` makes it.
+    created): ``StoreLayout.create`` makes it. ``sqlite:///DIR`` names ``DIR``; a PostgreSQL
+    URL keeps only local files (exports, world runs), in ``./daedalus_runs``.
     """
-    if explicit is not None and str(explicit) != "":
-        return Path(explicit)
-    env = os.environ if environ is None else environ
-    configured = env.get(STORE_ENV, "").strip()
-    return Path(configured) if configured else DEFAULT_STORE_DIR
+    chosen = "" if explicit is None else str(explicit)
+    if not chosen:
+        env = os.environ if environ is None else environ
+        chosen = env.get(STORE_ENV, "").strip()
+    if not chosen:
+        return DEFAULT_STORE_DIR
+    if is_postgres_url(chosen):
+        return DEFAULT_STORE_DIR
+    if is_url(chosen):
+        return sqlite_directory(chosen)
+    return Path(explicit) if explicit is not None and str(explicit) else Path(chosen)
 
 
 @dataclass(frozen=True)

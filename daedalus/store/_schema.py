@@ -22,6 +22,7 @@ from daedalus.store.record import RunRecord
 __all__ = [
     "BUSY_TIMEOUT_S",
     "CHILD_TABLES",
+    "LEASE_COLUMNS",
     "SCHEMA_VERSION",
     "child_rows",
     "connect",
@@ -180,8 +181,9 @@ def create_tables(conn: sqlite3.Connection) -> int:
     return found
 
 
-def run_row(record: RunRecord) -> tuple[str, tuple[Any, ...]]:
-    """The upsert statement of the ``runs`` row and its parameters."""
+def run_row(record: RunRecord, mark: str = "?") -> tuple[str, tuple[Any, ...]]:
+    """The upsert statement of the ``runs`` row and its parameters (``mark`` is the driver's
+    placeholder: ``?`` for SQLite, ``%s`` for PostgreSQL)."""
     summary = RunSummary.of(record)
     meta = record.run
     params = (
@@ -203,7 +205,7 @@ def run_row(record: RunRecord) -> tuple[str, tuple[Any, ...]]:
     )
     names = [name.strip() for name in _RUN_COLUMNS.split(",")]
     updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
-    marks = ", ".join("?" for _ in names)
+    marks = ", ".join(mark for _ in names)
     sql = (
         f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES ({marks}) "
         f"ON CONFLICT(id) DO UPDATE SET {updates}"
@@ -211,22 +213,22 @@ def run_row(record: RunRecord) -> tuple[str, tuple[Any, ...]]:
     return sql, params
 
 
-_LEASE_COLUMNS = "run_id, owner, acquired_at, heartbeat_at, expires_at"
+LEASE_COLUMNS = "run_id, owner, acquired_at, heartbeat_at, expires_at"
 
 
 def summary_query(where: str = "") -> str:
     """Select the ``runs`` columns and the lease ``summary_from_row`` reads, newest first."""
     runs = ", ".join(f"runs.{name.strip()}" for name in _RUN_COLUMNS.split(","))
-    leases = ", ".join(f"leases.{name.strip()}" for name in _LEASE_COLUMNS.split(","))
+    leases = ", ".join(f"leases.{name.strip()}" for name in LEASE_COLUMNS.split(","))
     return (
         f"SELECT {runs}, {leases} FROM runs LEFT JOIN leases ON leases.run_id = runs.id "
         f"{where} ORDER BY started_order DESC, seq DESC"
     )
 
 
-def lease_query() -> str:
-    """Select the lease row of one run (``?`` is its id)."""
-    return f"SELECT {_LEASE_COLUMNS} FROM leases WHERE run_id = ?"
+def lease_query(mark: str = "?") -> str:
+    """Select the lease row of one run (``mark`` is the placeholder of its id)."""
+    return f"SELECT {LEASE_COLUMNS} FROM leases WHERE run_id = {mark}"
 
 
 def lease_from_row(row: Sequence[Any] | None) -> Lease | None:
@@ -243,7 +245,7 @@ def lease_from_row(row: Sequence[Any] | None) -> Lease | None:
 
 def lease_row(lease: Lease) -> tuple[str, tuple[str, ...]]:
     """The upsert statement of a lease row and its parameters."""
-    sql = f"INSERT OR REPLACE INTO leases ({_LEASE_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
+    sql = f"INSERT OR REPLACE INTO leases ({LEASE_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
     params = (lease.run_id, lease.owner, lease.acquired_at.isoformat(),
               lease.heartbeat_at.isoformat(), lease.expires_at.isoformat())
     return sql, params

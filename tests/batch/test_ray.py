@@ -11,8 +11,8 @@ from typing import Any
 
 import daedalus
 from daedalus.batch import run_batch, sweep
-from daedalus.runs._ledger_log import LedgerLog
 from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store.ledger_log import LedgerLog
 from tests.batch.support import QUICK, digest, paid_calls
 
 

@@ -19,9 +19,9 @@ from daedalus.kernel.temporal import check_branching
 from daedalus.provenance import Timeline
 from daedalus.runs import _api
 from daedalus.runs._execute import merge_branch
-from daedalus.runs._ledger_log import LedgerLog
 from daedalus.state import ValidationRecord
 from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store.ledger_log import LedgerLog
 from daedalus.store.record import RunMeta, RunRecord
 from daedalus.templates import load_template
 from tests.runs import failing_after

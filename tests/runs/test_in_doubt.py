@@ -21,7 +21,7 @@ from daedalus.llm.budget import BudgetGuard
 from daedalus.llm.ledger import Ledger
 from daedalus.llm.registry import ModelRegistry
 from daedalus.llm.router import Router
-from daedalus.runs._ledger_log import LedgerLog
+from daedalus.store.ledger_log import LedgerLog
 from daedalus.testing import ScriptedModel
 
 PRICED = "meta-llama/llama-3.1-8b-instruct"

@@ -18,7 +18,7 @@ import daedalus.runs as R
 from daedalus.errors import ModelUnavailableError, RunBusyError
 from daedalus.runs import _api
 from daedalus.runs._lease import LEASE_TTL_ENV, hold_lease, lease_ttl
-from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store import SqliteRunStore, StoreLayout, open_store
 from daedalus.store.lease import Lease
 from tests.cli.support import invoke, one_error_line
 from tests.runs import failing_after
@@ -80,7 +80,9 @@ def test_resume_with_wait_waits_for_the_owner_to_release(tmp_path):
     run_id = _interrupted_run(tmp_path)
     layout = StoreLayout(tmp_path)
     heard: list[str] = []
-    with hold_lease(layout, run_id), pytest.raises(RunBusyError, match="in use by process"):
+    with open_store(layout) as store, hold_lease(store, run_id), pytest.raises(
+        RunBusyError, match="in use by process"
+    ):
         R.resume(run_id, store=tmp_path)
     # Released: now a waiting resume goes through at once, and one held elsewhere waits.
     with SqliteRunStore(layout.runs_db) as runs:
@@ -117,9 +119,9 @@ HOLDER = (
     "import sys, time\n"
     "from pathlib import Path\n"
     "from daedalus.runs._lease import hold_lease\n"
-    "from daedalus.store import StoreLayout\n"
+    "from daedalus.store import StoreLayout, open_store\n"
     "root, run_id = Path(sys.argv[1]), sys.argv[2]\n"
-    "with hold_lease(StoreLayout(root), run_id):\n"
+    "with open_store(StoreLayout(root)) as store, hold_lease(store, run_id):\n"
     "    (root / 'held').touch()\n"
     "    while not (root / 'release').exists():\n"
     "        time.sleep(0.02)\n"

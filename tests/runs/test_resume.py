@@ -25,8 +25,8 @@ from daedalus.errors import ModelUnavailableError
 from daedalus.llm.actions import ActionType
 from daedalus.llm.ledger import CallRecord
 from daedalus.runs import _api
-from daedalus.runs._ledger_log import LedgerLog
 from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store.ledger_log import LedgerLog
 from daedalus.store.record import RunMeta, RunRecord
 from daedalus.templates import load_template
 from tests.runs import failing_after
@@ -80,7 +80,7 @@ def fresh_reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[R.Run, in
     code = (
         "import json, sys\n"
         "import daedalus.runs as R\n"
-        "from daedalus.runs._ledger_log import LedgerLog\n"
+        "from daedalus.store.ledger_log import LedgerLog\n"
         "marks = []\n"
         "def note(event):\n"
         "    if event.get('event') == 'branch':\n"

@@ -11,8 +11,8 @@ import pytest
 import daedalus.runs as R
 from daedalus.exports.narrative import OFFLINE_NOTICE as NARRATIVE_OFFLINE_LINE
 from daedalus.provenance import Provenance
-from daedalus.runs._ledger_log import LedgerLog
 from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store.ledger_log import LedgerLog
 from daedalus.store.record import MECHANISM_IDS
 from daedalus.templates import load_template
 

@@ -10,8 +10,8 @@ from daedalus.errors import BudgetExceededError, ModelUnavailableError
 from daedalus.llm.actions import ActionType
 from daedalus.llm.ledger import CallRecord
 from daedalus.runs import _api
-from daedalus.runs._ledger_log import LedgerLog
 from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store.ledger_log import LedgerLog
 from tests.cli.support import invoke
 from tests.runs import failing_after
 

@@ -1,4 +1,4 @@
-"""One behaviour for every run store: the in-memory reference and SQLite must agree."""
+"""One behaviour for every run store: the in-memory reference, SQLite and PostgreSQL agree."""
 
 import threading
 import time
@@ -193,8 +193,9 @@ def test_the_owner_renews_its_lease_and_keeps_its_start(store):
 
 def test_an_expired_lease_is_taken_over_and_the_run_shows_interrupted(store):
     _running(store)
-    store.acquire_lease("run-0001", "o1", ttl_s=0.05)
+    store.acquire_lease("run-0001", "o1", ttl_s=60)
     assert store.list_runs()[0].status == "running"
+    store.acquire_lease("run-0001", "o1", ttl_s=0.05)  # renewed with a short life, then stopped
     time.sleep(0.1)
     assert store.list_runs()[0].status == "interrupted"
     assert store.load_record("run-0001").run.status == "running"  # the record is not rewritten

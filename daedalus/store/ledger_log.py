@@ -1,9 +1,11 @@
 """A run's ledger written call by call, so a killed run loses no billed call.
 
-Each ``CallRecord`` is appended to ``<store>/ledgers/<run_id>.jsonl`` as soon as the router
-records it; the run record gathers them when it is saved, and a resumed run reads them back.
-A request booked in doubt is a row with ``in_doubt`` written before the request is sent; when
-its answer arrives a ``{"settled": <request id>}`` line follows, and the row is no longer read.
+``CallLog`` is the seam: a SQLite store keeps each run's rows in a file (``LedgerLog``), a
+PostgreSQL store in its ``ledger`` table. Each ``CallRecord`` is appended to
+``<store>/ledgers/<run_id>.jsonl`` as soon as the router records it; the run record gathers
+them when it is saved, and a resumed run reads them back. A request booked in doubt is a row
+with ``in_doubt`` written before the request is sent; when its answer arrives a
+``{"settled": <request id>}`` line follows, and the row is no longer read.
 """
 
 from __future__ import annotations
@@ -12,10 +14,28 @@ import contextlib
 import json
 import threading
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from daedalus.llm.ledger import CallRecord
 
-__all__ = ["LedgerLog"]
+__all__ = ["CallLog", "LedgerLog"]
+
+
+@runtime_checkable
+class CallLog(Protocol):
+    """Where one run's ledger rows are written as they happen and read back."""
+
+    def append(self, record: CallRecord) -> None:
+        """Write one row (an in-doubt row too) before anything else happens."""
+        ...
+
+    def settle(self, request_id: str) -> None:
+        """Mark the in-doubt row of ``request_id`` as answered."""
+        ...
+
+    def read(self) -> list[CallRecord]:
+        """Every row written so far, oldest first, without settled in-doubt rows."""
+        ...
 
 
 class LedgerLog:
