@@ -11,8 +11,9 @@ import typer
 from daedalus.errors import ConfigError, RunError
 from daedalus.exports import EXPORT_FORMATS
 from daedalus.runs import Run
-from daedalus.store import STORE_ENV, Store, open_store
+from daedalus.store import STORE_ENV, Store, StoreLayout, open_store
 from daedalus.store._layout import usable_directory
+from daedalus.store._url import is_postgres_url, is_url, mask_url, sqlite_directory
 
 __all__ = [
     "DEFAULT_FORMATS",
@@ -27,6 +28,7 @@ __all__ = [
     "TemplateArg",
     "checked_out",
     "existing_store",
+    "local_store",
     "open_run",
     "parse_formats",
     "resolve_run",
@@ -138,3 +140,16 @@ def open_run(store: Store, ref: str) -> Run:
     """The stored run ``ref`` names (see ``resolve_run``)."""
     run_id = resolve_run(store, ref)
     return Run(store.runs.load_record(run_id), store)
+
+
+def local_store(store: str | None, command: str) -> StoreLayout:
+    """The store directory ``store`` names, created if missing, for commands that keep
+    their own files beside the runs (the service's jobs and keys)."""
+    if store is not None and is_postgres_url(store):
+        raise ConfigError(
+            f"--store {mask_url(store)}: `daedalus {command}` needs a store directory "
+            "(or sqlite:///DIR); its jobs and keys are kept in files beside the runs"
+        )
+    if store is not None and is_url(store):
+        return StoreLayout.at(sqlite_directory(store)).create()
+    return StoreLayout.at(store).create()

@@ -7,7 +7,6 @@ revoked and replaced, never recovered.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,10 +15,9 @@ from rich.console import Console
 from rich.table import Table
 
 from daedalus.cli._errors import reporting_errors
-from daedalus.cli._options import JsonOption, StoreOption
+from daedalus.cli._options import JsonOption, StoreOption, local_store
 from daedalus.service import KeyStore, ServiceDb
 from daedalus.service.keys import DEFAULT_RATE_PER_MINUTE
-from daedalus.store import StoreLayout
 
 __all__ = ["app", "create_command", "list_command", "revoke_command"]
 
@@ -30,8 +28,8 @@ app = typer.Typer(
 )
 
 
-def _keys(store: Path | None) -> KeyStore:
-    layout = StoreLayout.at(store).create()
+def _keys(store: str | None) -> KeyStore:
+    layout = local_store(store, "keys")
     return KeyStore(ServiceDb(layout.root / "service.sqlite"))
 
 

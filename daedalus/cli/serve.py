@@ -11,8 +11,7 @@ from typing import Annotated
 import typer
 
 from daedalus.cli._errors import reporting_errors
-from daedalus.cli._options import StoreOption
-from daedalus.store import StoreLayout
+from daedalus.cli._options import StoreOption, local_store
 
 __all__ = ["serve_command", "worker_command"]
 
@@ -34,7 +33,7 @@ def serve_command(
     from daedalus.service import create_app
 
     with reporting_errors():
-        layout = StoreLayout.at(store).create()
+        layout = local_store(store, "serve")
         app = create_app(layout.root, worker=not no_worker, workers=workers)
     typer.echo(f"serving {layout.root} on http://{host}:{port}/dashboard/", err=True)
     uvicorn.run(app, host=host, port=port, log_level="info")
@@ -50,7 +49,7 @@ def worker_command(
     from daedalus.service import Worker
 
     with reporting_errors():
-        layout = StoreLayout.at(store).create()
+        layout = local_store(store, "worker")
         worker = Worker(layout, poll_s=poll)
     typer.echo(f"worker {worker.owner} on {layout.root}", err=True)
     try:

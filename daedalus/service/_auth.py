@@ -20,10 +20,10 @@ from pathlib import Path
 from fastapi import Request
 
 from daedalus.llm._money import sum_dollars
-from daedalus.runs._ledger_log import LedgerLog
 from daedalus.service._problems import ProblemError
 from daedalus.service.jobs import JobQueue
 from daedalus.service.keys import ApiKey, KeyStore, Scope
+from daedalus.store.ledger_log import LedgerLog
 
 __all__ = ["Guard", "RateLimiter"]
 

@@ -32,3 +32,13 @@ def test_bad_scopes_and_unknown_keys_are_one_line_errors(tmp_path):
     unknown = invoke("keys", "revoke", "deadbeef", "--store", tmp_path)
     assert unknown.exit_code == 2 and "no API key" in one_error_line(unknown)
     assert invoke("keys", "list", "--store", tmp_path, "--json").stdout.strip() == "[]"
+
+
+def test_a_postgres_store_is_refused_in_one_line_with_its_password_masked(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    url = "postgresql://someone:hunter2@127.0.0.1:5432/test"
+    refused = invoke("keys", "create", "--store", url)
+    line = one_error_line(refused)
+    assert refused.exit_code == 2 and "needs a store directory" in line
+    assert "hunter2" not in refused.output and "***" in line
+    assert list(tmp_path.iterdir()) == []

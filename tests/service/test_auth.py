@@ -7,8 +7,8 @@ from pathlib import Path
 
 from daedalus.llm.actions import ActionType
 from daedalus.llm.ledger import CallRecord
-from daedalus.runs._ledger_log import LedgerLog
 from daedalus.service._auth import RateLimiter
+from daedalus.store.ledger_log import LedgerLog
 from tests.service.support import assert_problem, served
 
 
