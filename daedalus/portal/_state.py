@@ -12,14 +12,15 @@ otherwise the whole record is written. Either way the state reads the same recor
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
-
-from langgraph.channels.delta import DeltaChannel
+from typing import TYPE_CHECKING, Annotated, Any
 
 from daedalus.kernel.temporal._report import ConsistencyReport
 from daedalus.portal._records import PortalRecord, PortalStep, ProposalRound, _Record
 from daedalus.portal._trial import ForwardTrial
 from daedalus.state import SimState, delta, delta_value, merge_map
+
+if TYPE_CHECKING:
+    from langgraph.channels.delta import DeltaChannel
 
 __all__ = ["PortalPatch", "PortalState", "apply_writes", "patch_of", "record_channel"]
 
