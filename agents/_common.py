@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from functools import cache
-from typing import Any, Literal
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache, lru_cache, wraps
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
@@ -13,7 +13,19 @@ from daedalus.domain import DialogTurn
 from daedalus.kernel.dialog import word_runs
 from daedalus.prompts import available_prompts, load_prompt
 
-__all__ = ["SILENT", "choice", "instruction_runs", "messages", "render", "transcript"]
+__all__ = [
+    "SILENT",
+    "choice",
+    "instruction_runs",
+    "messages",
+    "render",
+    "schema_cache",
+    "transcript",
+]
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+_SCHEMAS_PER_BUILDER = 256
 
 SILENT = "(stays silent)"
 """Content of a turn whose beat was silence: recorded, never sent to a model."""
@@ -49,6 +61,29 @@ def choice(values: Sequence[str]) -> Any:
     # typing caches unions by equality, which ignores a Literal's order: an unsorted Literal
     # would take the order of the first equal one this process made, so a resumed run differs.
     return Literal[tuple(sorted(set(values)))]
+
+
+def _hashable(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def schema_cache(build: Callable[_P, _T]) -> Callable[_P, _T]:
+    """``build`` (a schema builder) made to return one class per distinct argument values.
+
+    A schema is a pure function of its arguments (``choice`` sorts its options), so equal asks
+    share one pydantic class, and its JSON schema is computed once (``daedalus.llm`` caches it
+    per class) instead of a class being created and described on every call. Lists are keyed
+    as tuples; the cache is bounded, so a long process never holds more than a few hundred.
+    """
+    cached = lru_cache(maxsize=_SCHEMAS_PER_BUILDER)(build)
+
+    @wraps(build)
+    def lookup(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        keyed = [_hashable(arg) for arg in args]
+        named = {name: _hashable(arg) for name, arg in kwargs.items()}
+        return cached(*keyed, **named)
+
+    return lookup
 
 
 _PLACEHOLDER = re.compile(r"\$\{?\w+\}?")

@@ -14,7 +14,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
-from daedalus.agents._common import SILENT, choice, render, transcript
+from daedalus.agents._common import SILENT, choice, render, schema_cache, transcript
 from daedalus.context import RunContext
 from daedalus.domain import CognitiveState, DialogTurn, EntityKind
 from daedalus.kernel.dialog import DialogMove, SteeringDecision
@@ -54,6 +54,7 @@ def animistic_mode(kind: EntityKind) -> str | None:
     return _ANIMISTIC_MODES.get(kind)
 
 
+@schema_cache
 def turn_schema(usable_ids: frozenset[str]) -> type[BaseModel]:
     """Output schema whose references can only name exposures the speaker may use."""
     if usable_ids:

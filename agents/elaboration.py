@@ -20,7 +20,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
-from daedalus.agents._common import SILENT, choice, render
+from daedalus.agents._common import SILENT, choice, render, schema_cache
 from daedalus.context import RunContext
 from daedalus.domain import (
     CognitiveState,
@@ -75,6 +75,7 @@ IDLE_TICKS = 3
 _PARAMS = SamplingParams(temperature=0.3, max_tokens=1_200)
 
 
+@schema_cache
 def elaboration_schema(entity_ids: Sequence[str]) -> type[BaseModel]:
     """Schema with one profile per entity: its id and a bounded score per behaviour axis."""
     axes: dict[str, Any] = {

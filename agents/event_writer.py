@@ -18,7 +18,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
 from daedalus.agents._cast import cast_text
-from daedalus.agents._common import SILENT, choice, render
+from daedalus.agents._common import SILENT, choice, render, schema_cache
 from daedalus.context import RunContext
 from daedalus.domain import ExposureEvent, ExposureKind, Timepoint
 from daedalus.errors import ConfigError
@@ -57,6 +57,7 @@ class DecisionChoice(BaseModel):
     options: list[str] = Field(min_length=2, max_length=4)
 
 
+@schema_cache
 def event_schema(entity_ids: Sequence[str]) -> type[BaseModel]:
     """Output schema whose ``entities_present`` can only name known entities."""
     present: Any = list[choice(entity_ids)]  # type: ignore[misc]

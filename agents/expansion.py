@@ -19,7 +19,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
 from daedalus.agents._cast import cast_text
-from daedalus.agents._common import choice, render, transcript
+from daedalus.agents._common import choice, render, schema_cache, transcript
 from daedalus.context import RunContext
 from daedalus.domain import ExposureEvent, ExposureKind, ResolutionLevel, Timepoint
 from daedalus.kernel.strategy import FidelityPlan
@@ -74,6 +74,7 @@ def moment_span(scenario: Scenario | None) -> int:
     return max(0, min(MAX_BEAT_MINUTES, half_step))
 
 
+@schema_cache
 def expansion_schema(present: Sequence[str], span: int = MAX_BEAT_MINUTES) -> type[BaseModel]:
     """Schema of 3-5 beats whose ``present`` ids can only name entities at the moment and whose
     times stay within ``span`` minutes of it."""

@@ -12,7 +12,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
-from daedalus.agents._common import SILENT, render, transcript
+from daedalus.agents._common import SILENT, render, schema_cache, transcript
 from daedalus.context import RunContext
 from daedalus.domain import DialogTurn, ExposureEvent, ExposureKind, Timepoint
 from daedalus.llm.actions import ActionType
@@ -32,6 +32,7 @@ class StatedFact(BaseModel):
     confidence: float = Field(default=0.8, ge=0.0, le=1.0)
 
 
+@schema_cache
 def extraction_schema(turn_count: int) -> type[BaseModel]:
     """Facts schema with turn indices bounded to the transcript."""
     fact = create_model(

@@ -15,7 +15,7 @@ from langchain_core.messages import BaseMessage
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
-from daedalus.agents._common import choice, render
+from daedalus.agents._common import choice, render, schema_cache
 from daedalus.agents._portal_cast import bearing_on, link_people, portal_people, scene_place
 from daedalus.context import RunContext
 from daedalus.llm.actions import ActionType
@@ -58,6 +58,7 @@ _KNOWS_SHOWN = 3
 Draft = tuple[str, tuple[str, ...], float, str]
 
 
+@schema_cache
 def candidates_schema(count: int, entity_ids: tuple[str, ...]) -> type[BaseModel]:
     """Exactly ``count`` drafts whose entity lists can only name ``entity_ids``."""
     people: Any = list[choice(entity_ids)]  # type: ignore[misc]

@@ -18,7 +18,7 @@ from langchain_core.messages import BaseMessage
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from daedalus.agents._common import choice, render
+from daedalus.agents._common import choice, render, schema_cache
 from daedalus.context import RunContext
 from daedalus.llm.actions import ActionType
 from daedalus.llm.params import SamplingParams
@@ -66,6 +66,7 @@ class ForwardTask(TypedDict):
     portal_trial: TrialRequest
 
 
+@schema_cache
 def forward_schema(beats: int, people: tuple[str, ...], facts: tuple[str, ...]) -> type[BaseModel]:
     """Exactly ``beats`` beats, one state per person in ``people`` (ids), explained and
     contradicted facts among the labels ``facts``, a verdict and the outcome."""

@@ -17,7 +17,7 @@ from langchain_core.messages import BaseMessage
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
-from daedalus.agents._common import render
+from daedalus.agents._common import render, schema_cache
 from daedalus.agents._portal_cast import portal_people, scene_place
 from daedalus.agents.portal_candidates import cast_lines, portal_cast, setting_of
 from daedalus.context import RunContext
@@ -80,6 +80,7 @@ def labels(count: int) -> tuple[str, ...]:
     return tuple(f"c{index + 1}" for index in range(count))
 
 
+@schema_cache
 def judge_schema(count: int) -> type[BaseModel]:
     """One required ``Judgement`` per label ``c1 .. c<count>``."""
     fields: dict[str, Any] = {label: (Judgement, ...) for label in labels(count)}

@@ -15,7 +15,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
-from daedalus.agents._common import choice, render
+from daedalus.agents._common import choice, render, schema_cache
 from daedalus.context import RunContext
 from daedalus.domain import ExposureEvent, ExposureKind, Timepoint
 from daedalus.errors import ConfigError
@@ -61,6 +61,7 @@ class Foretelling(BaseModel):
     prophecy: str = Field(min_length=10, max_length=400)
 
 
+@schema_cache
 def judge_schema(candidates: Sequence[str]) -> type[BaseModel]:
     """Verdict schema: ``fulfilled_at`` offers only ``candidates`` and ``NOT_FULFILLED``."""
     options: Any = choice([*candidates, NOT_FULFILLED])

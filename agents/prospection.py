@@ -12,7 +12,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
-from daedalus.agents._common import SILENT, choice, render, transcript
+from daedalus.agents._common import SILENT, choice, render, schema_cache, transcript
 from daedalus.context import RunContext
 from daedalus.domain import Expectation, ProspectiveState
 from daedalus.llm.actions import ActionType
@@ -32,6 +32,7 @@ class ExpectationItem(BaseModel):
     valence: float = Field(ge=-1.0, le=1.0)
 
 
+@schema_cache
 def prospection_schema(participants: tuple[str, ...]) -> type[BaseModel]:
     """Schema with one outlook per participant id."""
     outlook = create_model(

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 from pydantic import Field, create_model
 
-from daedalus.agents._common import SILENT, instruction_runs, render, transcript
+from daedalus.agents._common import SILENT, instruction_runs, render, schema_cache, transcript
 from daedalus.context import RunContext
 from daedalus.kernel.dialog import (
     GateVerdict,
@@ -41,6 +41,7 @@ Route = Literal["steer", "rewrite", "finish"]
 _WITHDRAWN = {"content": SILENT, "knowledge_references": (), "emotional_tone": "withdrawn"}
 
 
+@schema_cache
 def verdict_schema(turn_count: int) -> type[GateVerdict]:
     """``GateVerdict`` with ``weakest_turn`` bounded to the turns that exist."""
     return create_model(

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
-from daedalus.agents._common import choice, render
+from daedalus.agents._common import choice, render, schema_cache
 from daedalus.domain import Entity, ExposureEvent, ResolutionLevel, Timepoint
 from daedalus.llm.actions import ActionType
 from daedalus.llm.params import SamplingParams
@@ -40,6 +40,7 @@ DETAIL: Mapping[ResolutionLevel, tuple[str, int]] = {
 """How much the answer says at each resolution, and the tokens it may take."""
 
 
+@schema_cache
 def answer_schema(visible_ids: Sequence[str]) -> type[BaseModel]:
     """Answer text plus cited ids, which can only be ``visible_ids`` (repeats are dropped later)."""
     cited: Any = list[choice(visible_ids)]  # type: ignore[misc]

@@ -14,7 +14,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
-from daedalus.agents._common import SILENT, choice, render, transcript
+from daedalus.agents._common import SILENT, choice, render, schema_cache, transcript
 from daedalus.context import RunContext
 from daedalus.kernel.dialog import Contradiction
 from daedalus.kernel.relations import pairs_of
@@ -29,6 +29,7 @@ ACTION = ActionType.RELATIONSHIP_ANALYSIS
 _PARAMS = SamplingParams(temperature=0.2, max_tokens=700)
 
 
+@schema_cache
 def relationships_schema(pairs: list[str], turn_count: int) -> type[BaseModel]:
     """Schema offering exactly the pairs present and turn indices that exist."""
     last = max(turn_count - 1, 0)

@@ -11,7 +11,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
-from daedalus.agents._common import choice, render, transcript
+from daedalus.agents._common import choice, render, schema_cache, transcript
 from daedalus.context import RunContext
 from daedalus.kernel.dialog import DialogMove, SteeringDecision
 from daedalus.llm.actions import ActionType
@@ -26,6 +26,7 @@ ACTION = ActionType.DIALOG_SYNTHESIS
 _PARAMS = SamplingParams(temperature=0.7, max_tokens=300)
 
 
+@schema_cache
 def steering_schema(participants: tuple[str, ...]) -> type[BaseModel]:
     """Output schema whose speaker and target fields only offer the people present."""
     speaker: Any = choice(participants)

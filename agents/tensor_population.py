@@ -20,7 +20,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
-from daedalus.agents._common import render
+from daedalus.agents._common import render, schema_cache
 from daedalus.context import RunContext
 from daedalus.domain import (
     CognitiveState,
@@ -75,6 +75,7 @@ Disposition: type[BaseModel] = create_model(
 """One entity's scores: every behaviour axis in [0, 1], valence in [-1, 1], arousal in [0, 1]."""
 
 
+@schema_cache
 def population_schema(entity_ids: Sequence[str]) -> type[BaseModel]:
     """One required ``Disposition`` per entity (the JSON property is the entity id)."""
     fields: dict[str, Any] = {

@@ -1,4 +1,6 @@
-"""``python -m bench [--smoke] [--only NAME ...] [--json FILE] [--report FILE]``.
+"""``python -m bench [--smoke] [--only NAME ...] [--json FILE] [--report FILE] [--same-process]``.
+
+Each benchmark runs in a fresh interpreter unless ``--same-process`` is given.
 
 Prints each benchmark's figures (value, target, ratio, met) as it finishes, then the machine
 and the total time. ``--json`` writes a list of ``{"name", "value", "unit", "target", "ok"}``
@@ -68,10 +70,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=list(BENCHMARKS), metavar="NAME")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the figures list")
     parser.add_argument("--report", type=Path, metavar="FILE", help="write full reports")
+    parser.add_argument(
+        "--same-process",
+        action="store_true",
+        help="run every benchmark in this process (by default each runs in a fresh one)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     reports = run_benchmarks(
-        args.only, smoke=args.smoke, on_report=lambda r: print(format_report(r), flush=True)
+        args.only,
+        smoke=args.smoke,
+        on_report=lambda r: print(format_report(r), flush=True),
+        fresh_process=not args.same_process,
     )
     total = time.perf_counter() - started
     host = machine()

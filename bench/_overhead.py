@@ -28,13 +28,14 @@ from typing import Any
 
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
+from bench._langgraph_step import langgraph_step_ms
 from bench._measure import Measurement, Report, at_most, figure, median
 from bench._portal_workload import portal_scenario
-from bench._runs import checkpoint_bytes, fresh_store, timed_run
+from bench._runs import checkpoint_bytes, fresh_store, resized, timed_run
 from bench._timing import method_spans
 from daedalus.llm.cache import SQLiteResponseCache
 
-__all__ = ["checkpoint_tables", "overhead"]
+__all__ = ["checkpoint_scaling", "checkpoint_tables", "overhead"]
 
 _SPANS = {
     "cache_put": (SQLiteResponseCache, "put"),
@@ -92,6 +93,46 @@ def _thread_figures(parts: dict[str, list[float]]) -> list[Measurement]:
     ]
 
 
+def checkpoint_scaling(smoke: bool) -> tuple[list[Measurement], dict[str, Any]]:
+    """Checkpoint bytes per model call of ``mars_mission_portal`` at a short and a long run
+    (10 and 40 PORTAL steps; 2 and 3 at smoke scale), and what a same-seed rerun of the
+    short run into the same store adds to the checkpoint file."""
+    lengths = (2, 3) if smoke else (10, 40)
+    per_call: dict[int, float] = {}
+    details: dict[str, Any] = {}
+    rerun_added = 0
+    for steps in lengths:
+        changes: dict[str, dict[str, Any]] = {"timeline": {"steps": steps}}
+        if smoke:
+            changes |= {"portal": {"candidates": 2}, "dialog": {"max_turns": 3}}
+        scenario = resized("mars_mission_portal", **changes)
+        store = fresh_store("checkpoints")
+        try:
+            first = timed_run(scenario, store, latency=0.0)
+            size = checkpoint_bytes(store)
+            per_call[steps] = size / first.totals.calls / 1e3
+            details[f"steps_{steps}"] = {"calls": first.totals.calls, "checkpoint_bytes": size}
+            if steps == lengths[0]:
+                timed_run(scenario, store, latency=0.0)
+                rerun_added = checkpoint_bytes(store) - size
+        finally:
+            shutil.rmtree(store, ignore_errors=True)
+    short, long = (per_call[n] for n in lengths)
+    measurements = [
+        at_most(f"checkpoint_kb_per_call_{lengths[0]}_steps", short, "kB", 30.0),
+        at_most(f"checkpoint_kb_per_call_{lengths[1]}_steps", long, "kB", 30.0),
+        at_most("checkpoint_per_call_long_over_short", long / short, "x", 1.5),
+        at_most(
+            "rerun_added_checkpoint_mb",
+            rerun_added / 1e6,
+            "MB",
+            0.0,
+            "a same-seed rerun into the same store: a new thread, every call from the cache",
+        ),
+    ]
+    return measurements, details
+
+
 def overhead(*, smoke: bool = False, repetitions: int | None = None) -> Report:
     """Framework milliseconds per call and checkpoint megabytes (medians of ``repetitions``)."""
     repetitions = repetitions or (1 if smoke else 3)
@@ -104,6 +145,8 @@ def overhead(*, smoke: bool = False, repetitions: int | None = None) -> Report:
     spans_ms: dict[str, list[float]] = {name: [] for name in _SPANS}
     tables: dict[str, Any] = {}
     calls = 0
+    step_ms: list[float] = []
+    ratios: list[float] = []
     for _ in range(repetitions):
         store = fresh_store("overhead")
         try:
@@ -112,6 +155,9 @@ def overhead(*, smoke: bool = False, repetitions: int | None = None) -> Report:
             calls = timed.totals.calls
             framework = timed.wall_seconds - timed.timer.answer_seconds
             per_call.append(1000.0 * framework / calls)
+            # LangGraph's own step cost, measured beside each run so both see the same load.
+            step_ms.append(langgraph_step_ms(60 if smoke else 300))
+            ratios.append(per_call[-1] / step_ms[-1])
             main = timed.main_thread
             if main is not None:
                 cpu = main.on_cpu - timed.timer.answer_cpu_seconds
@@ -129,11 +175,26 @@ def overhead(*, smoke: bool = False, repetitions: int | None = None) -> Report:
         finally:
             shutil.rmtree(store, ignore_errors=True)
     size_mb = median([float(s) for s in sizes]) / 1e6
+    scaling, scaling_details = checkpoint_scaling(smoke)
     return Report(
         benchmark="overhead",
         measurements=(
             at_most("framework_ms_per_call", median(per_call), "ms", 5.0),
+            figure(
+                "langgraph_step_ms",
+                median(step_ms),
+                "ms",
+                "trivial one-node graph, async SQLite checkpointer, same process",
+            ),
+            at_most(
+                "framework_over_langgraph_step",
+                median(ratios),
+                "x",
+                1.3,
+                "framework ms per call / LangGraph ms per superstep, paired per repetition",
+            ),
             at_most("checkpoint_mb_per_run", size_mb, "MB", 20.0, "10^6 bytes, with WAL"),
+            *scaling,
             *_thread_figures(parts),
             figure("calls", calls, "calls"),
             figure("wall_seconds", median(walls), "s", f"median of {repetitions}, L = 0"),
@@ -150,7 +211,9 @@ def overhead(*, smoke: bool = False, repetitions: int | None = None) -> Report:
         parameters={"scenario": scenario.id, "repetitions": repetitions, "smoke": smoke},
         details={
             "framework_ms_per_call_runs": [round(v, 3) for v in per_call],
+            "langgraph_step_ms_runs": [round(v, 3) for v in step_ms],
             "checkpoint_bytes_runs": sizes,
             "checkpoint_tables": tables,
+            "checkpoint_scaling": scaling_details,
         },
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, Protocol, TypeVar, get_args, get_origin, get_type_hints
 
+from langgraph.channels.delta import DeltaChannel
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
@@ -48,9 +49,15 @@ __all__ = [
     "add_counts",
     "append_unique",
     "apply_update",
+    "delta",
+    "delta_value",
+    "latest",
     "merge_map",
     "merge_nested",
 ]
+
+SNAPSHOT_EVERY = 64
+"""Writes to a delta channel between two checkpoints that hold its whole value."""
 
 
 class _HasId(Protocol):
@@ -110,6 +117,51 @@ def add_counts(left: Mapping[str, int] | None, right: Mapping[str, int] | None) 
     return merged
 
 
+def delta(reducer: Callable[[Any, Any], Any]) -> DeltaChannel[Any]:
+    """A channel that checkpoints what was written to it, not its whole value.
+
+    LangGraph stores every other channel's full value in every checkpoint, so a log that grows
+    with the run made each checkpoint grow with it and the run's checkpoints grow with its
+    square. A delta channel keeps only the writes (each superstep's new items) and a full
+    value every ``SNAPSHOT_EVERY`` writes; reading a checkpoint replays the writes since.
+    ``reducer`` is the key's usual two-argument reducer, folded over each batch of writes.
+    """
+
+    def fold(value: Any, writes: Sequence[Any]) -> Any:
+        for write in writes:
+            value = reducer(value, write)
+        return value
+
+    fold.__qualname__ = fold.__name__ = f"fold_{reducer.__name__}"
+    return DeltaChannel(fold, snapshot_frequency=SNAPSHOT_EVERY)
+
+
+class _ValueChannel(DeltaChannel[Any]):
+    """A delta channel over a value that has no empty form (a model): ``None`` until written."""
+
+    def __init__(
+        self,
+        reducer: Callable[[Any, Sequence[Any]], Any],
+        typ: type[Any] | None = None,
+        *,
+        snapshot_frequency: int = SNAPSHOT_EVERY,
+    ) -> None:
+        # LangGraph passes the key's annotated type; a model cannot be built empty, so the
+        # channel starts from None whatever the annotation says.
+        super().__init__(reducer, type(None), snapshot_frequency=snapshot_frequency)
+
+
+def delta_value(reducer: Callable[[Any, Sequence[Any]], Any]) -> DeltaChannel[Any]:
+    """A delta channel (see ``delta``) over one value, ``None`` until first written;
+    ``reducer`` takes the value and a batch of writes."""
+    return _ValueChannel(reducer)
+
+
+def latest(value: Any, writes: Sequence[Any]) -> Any:
+    """The last write wins (a value replaced whole, stored only when written)."""
+    return writes[-1] if writes else value
+
+
 def apply_update(
     state: Mapping[str, Any], update: Mapping[str, Any], schema: type
 ) -> dict[str, Any]:
@@ -126,9 +178,18 @@ def apply_update(
 def _reducer_of(hint: object) -> Callable[[Any, Any], Any] | None:
     if get_origin(hint) is Annotated:
         for extra in get_args(hint)[1:]:
+            if isinstance(extra, DeltaChannel):
+                return _one_write(extra)
             if callable(extra):
                 return extra  # type: ignore[no-any-return]
     return None
+
+
+def _one_write(channel: DeltaChannel[Any]) -> Callable[[Any, Any], Any]:
+    def reduce(value: Any, write: Any) -> Any:
+        return channel.reducer(value, [write])
+
+    return reduce
 
 
 class Snapshot(BaseModel):
@@ -236,6 +297,12 @@ class DialogState(TypedDict, total=False):
     validation: list[ValidationRecord]
 
 
+_ONCE = delta_value(latest)
+_LOG = delta(append_unique)
+_MAP = delta(merge_map)
+_NESTED = delta(merge_nested)
+
+
 class SimState(TypedDict, total=False):
     """State of a mode graph: the whole simulation of one run (or one branch of it).
 
@@ -246,29 +313,29 @@ class SimState(TypedDict, total=False):
     timepoint, ``phi`` the ADPRS activation predicted for it.
     """
 
-    scenario: Scenario
-    entities: Annotated[dict[str, Entity], merge_map]
-    timepoints: Annotated[list[Timepoint], append_unique]
-    exposures: Annotated[list[ExposureEvent], append_unique]
-    withheld: Annotated[dict[str, list[str]], merge_map]
-    dialogs: Annotated[list[Dialog], append_unique]
-    relationships: Annotated[dict[str, Relationship], merge_map]
-    cognitive: Annotated[dict[str, CognitiveState], merge_map]
-    physical: Annotated[dict[str, PhysicalState], merge_map]
-    tensors: Annotated[dict[str, TTMTensor], merge_map]
-    compression: FittedCompression | None
-    compressed: Annotated[dict[str, CompressedTensor], merge_map]
-    prospection: Annotated[dict[str, ProspectiveState], merge_map]
-    snapshots: Annotated[dict[str, Snapshot], merge_map]
+    scenario: Annotated[Scenario, _ONCE]
+    entities: Annotated[dict[str, Entity], _MAP]
+    timepoints: Annotated[list[Timepoint], _LOG]
+    exposures: Annotated[list[ExposureEvent], _LOG]
+    withheld: Annotated[dict[str, list[str]], _MAP]
+    dialogs: Annotated[list[Dialog], _LOG]
+    relationships: Annotated[dict[str, Relationship], _MAP]
+    cognitive: Annotated[dict[str, CognitiveState], _MAP]
+    physical: Annotated[dict[str, PhysicalState], _MAP]
+    tensors: Annotated[dict[str, TTMTensor], _MAP]
+    compression: Annotated[FittedCompression | None, _ONCE]
+    compressed: Annotated[dict[str, CompressedTensor], _MAP]
+    prospection: Annotated[dict[str, ProspectiveState], _MAP]
+    snapshots: Annotated[dict[str, Snapshot], _MAP]
     environment: Environment
     atmosphere: Atmosphere
     crowd: Crowd
-    plan: FidelityPlan | None
-    resolution: Annotated[dict[str, dict[str, ResolutionLevel]], merge_nested]
-    phi: Annotated[dict[str, dict[str, float]], merge_nested]
-    participants: Annotated[dict[str, list[str]], merge_map]
-    contradictions: Annotated[list[Contradiction], append_unique]
-    validation: Annotated[list[ValidationRecord], append_unique]
+    plan: Annotated[FidelityPlan | None, _ONCE]
+    resolution: Annotated[dict[str, dict[str, ResolutionLevel]], _NESTED]
+    phi: Annotated[dict[str, dict[str, float]], _NESTED]
+    participants: Annotated[dict[str, list[str]], _MAP]
+    contradictions: Annotated[list[Contradiction], _LOG]
+    validation: Annotated[list[ValidationRecord], _LOG]
     mechanisms: Annotated[dict[str, int], add_counts]
     cursor: str | None
     branch_id: str

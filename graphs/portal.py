@@ -20,8 +20,8 @@ search decision and a ``portal_forward`` event for every timepoint simulated for
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar, cast
 
 from langgraph.graph import END, StateGraph
 from langgraph.runtime import Runtime
@@ -49,6 +49,7 @@ from daedalus.portal import (
     apply_decision,
     decide,
     knowledge_before,
+    patch_of,
     start_record,
     trial_exposures,
     trial_knowledge_drift,
@@ -293,18 +294,45 @@ def portal_recursion_limit(scenario: Scenario) -> int:
     return 4 + 1 + 4 * rounds + 1 + 6 * (steps + 1) + 1 + 10
 
 
+_SyncNode = TypeVar("_SyncNode", bound=Callable[..., dict[str, Any]])
+_AsyncNode = TypeVar("_AsyncNode", bound=Callable[..., Awaitable[dict[str, Any]]])
+
+
+def _patched(state: PortalState, update: dict[str, Any]) -> dict[str, Any]:
+    # The record is an append-only channel: write what changed, not the whole search again.
+    if "portal" in update:
+        update = {**update, "portal": patch_of(state.get("portal"), update["portal"])}
+    return update
+
+
+def _writes_patch(node: _SyncNode) -> _SyncNode:
+    def patched(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+        return _patched(state, node(state, runtime))
+
+    patched.__name__ = patched.__qualname__ = node.__name__
+    return cast(_SyncNode, patched)
+
+
+def _awaits_patch(node: _AsyncNode) -> _AsyncNode:
+    async def patched(state: PortalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+        return _patched(state, await node(state, runtime))
+
+    patched.__name__ = patched.__qualname__ = node.__name__
+    return cast(_AsyncNode, patched)
+
+
 def build_portal_graph() -> StateGraph[PortalState, RunContext, PortalState, PortalState]:
     """The uncompiled PORTAL graph (state ``PortalState``, context ``RunContext``)."""
     graph = StateGraph(PortalState, context_schema=RunContext)
     setup = add_scene_setup(graph)
     graph.add_node(PLAN_NODE, portal_plan)
-    graph.add_node(CANDIDATES_NODE, portal_candidates)
+    graph.add_node(CANDIDATES_NODE, _awaits_patch(portal_candidates))
     graph.add_node(FORWARD_NODE, portal_forward, input_schema=ForwardTask)
-    graph.add_node(JUDGE_NODE, portal_judge)
-    graph.add_node(DECIDE_NODE, portal_decide)
-    graph.add_node(CHAIN_NODE, portal_chain)
+    graph.add_node(JUDGE_NODE, _awaits_patch(portal_judge))
+    graph.add_node(DECIDE_NODE, _writes_patch(portal_decide))
+    graph.add_node(CHAIN_NODE, _writes_patch(portal_chain))
     graph.add_node(ADVANCE_NODE, portal_advance)
-    graph.add_node(CHECK_NODE, portal_check)
+    graph.add_node(CHECK_NODE, _writes_patch(portal_check))
     graph.add_edge(setup, PLAN_NODE)
     graph.add_edge(PLAN_NODE, CANDIDATES_NODE)
     graph.add_conditional_edges(CANDIDATES_NODE, send_trials, [FORWARD_NODE])

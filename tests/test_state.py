@@ -62,3 +62,38 @@ def test_apply_update_uses_the_schema_reducers():
     assert [t.id for t in after["timepoints"]] == ["a", "b"]
     assert after["mechanisms"] == {"M1": 3} and after["cursor"] == "b"
     assert state["cursor"] == "a"  # the input is not changed
+
+
+def test_logs_are_checkpointed_as_writes_and_read_back_whole():
+    from typing import Any
+
+    from langgraph.graph import END, START, StateGraph
+
+    from daedalus.state import SNAPSHOT_EVERY, SimState
+    from daedalus.store.checkpoint import memory_checkpointer
+
+    moments = SNAPSHOT_EVERY + 6
+
+    def add_moment(state: SimState) -> dict[str, Any]:
+        return {"timepoints": [tp(f"t{len(state.get('timepoints', []))}")], "cursor": "c"}
+
+    graph = StateGraph(SimState)
+    graph.add_node("add_moment", add_moment)
+    graph.add_edge(START, "add_moment")
+    graph.add_conditional_edges(
+        "add_moment",
+        lambda s: END if len(s["timepoints"]) >= moments else "add_moment",
+        ["add_moment", END],
+    )
+    saver = memory_checkpointer()
+    app = graph.compile(checkpointer=saver)
+    config: Any = {"configurable": {"thread_id": "t"}, "recursion_limit": moments + 10}
+    app.invoke({"cursor": None}, config)
+    assert [t.id for t in app.get_state(config).values["timepoints"]] == [
+        f"t{i}" for i in range(moments)
+    ]
+    holding = [
+        saved for saved in saver.list(config) if "timepoints" in saved.checkpoint["channel_values"]
+    ]
+    # the whole log sits only in the periodic snapshots, not in every one of the checkpoints
+    assert 1 <= len(holding) <= 2 < moments

@@ -198,8 +198,9 @@ class ModelAsker:
         try:
             value, answer = await self._attempts(routed, usage, call)
             # Cached before it is booked in the ledger: a process killed in between never
-            # leaves a billed answer that a resume would have to buy again.
-            self.cache.put(key, answer)
+            # leaves a billed answer that a resume would have to buy again. The write (a
+            # SQLite commit) runs on a worker thread, awaited, so the loop serves other calls.
+            await asyncio.to_thread(self.cache.put, key, answer)
             return value
         except BaseException as exc:
             error = _error_name(exc)

@@ -29,6 +29,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel
 
 from daedalus.errors import ModelRequestError
+from daedalus.llm._schemas import json_schema
 from daedalus.llm._tokens import message_text
 
 __all__ = [
@@ -112,7 +113,7 @@ def canonical_json(value: Any) -> str:
 
     def fallback(item: Any) -> Any:
         if isinstance(item, type) and issubclass(item, BaseModel):
-            return item.model_json_schema()
+            return json_schema(item)
         if isinstance(item, BaseModel):
             return item.model_dump(mode="json")
         return f"<{type(item).__qualname__}>"
@@ -148,7 +149,7 @@ def read_request(messages: Sequence[BaseMessage], kwargs: Mapping[str, Any]) -> 
     if response_format is None:
         return OutputRequest(OutputKind.TEXT)
     if isinstance(response_format, type) and issubclass(response_format, BaseModel):
-        return OutputRequest(OutputKind.JSON_SCHEMA, response_format.model_json_schema())
+        return OutputRequest(OutputKind.JSON_SCHEMA, json_schema(response_format))
     if isinstance(response_format, Mapping):
         kind = response_format.get("type")
         if kind == "json_schema":

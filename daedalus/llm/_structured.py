@@ -18,6 +18,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, ValidationError
 
+from daedalus.llm._schemas import json_schema
 from daedalus.llm.registry import StructuredOutputMethod
 
 __all__ = [
@@ -75,7 +76,7 @@ def openai_tool(schema: type[BaseModel]) -> dict[str, Any]:
         "function": {
             "name": schema_name(schema),
             "description": doc[0] if doc else f"Return a {schema.__name__}.",
-            "parameters": schema.model_json_schema(),
+            "parameters": json_schema(schema),
         },
     }
 
@@ -96,7 +97,7 @@ def bind_structured(
             "type": "json_schema",
             "json_schema": {
                 "name": schema_name(schema),
-                "schema": schema.model_json_schema(),
+                "schema": json_schema(schema),
                 "strict": False,
             },
         }
@@ -114,7 +115,7 @@ def prepare_messages(
     if schema is None or method is not StructuredOutputMethod.JSON_MODE:
         return prepared
     instruction = _JSON_MODE_INSTRUCTION.format(
-        schema=json.dumps(schema.model_json_schema(), sort_keys=True)
+        schema=json.dumps(json_schema(schema), sort_keys=True)
     )
     if prepared and isinstance(prepared[0], SystemMessage) and isinstance(prepared[0].content, str):
         prepared[0] = SystemMessage(content=f"{prepared[0].content}\n\n{instruction}")

@@ -30,6 +30,7 @@ from pydantic import BaseModel
 from daedalus.errors import BudgetExceededError, ConfigError
 from daedalus.kernel.strategy import BudgetMode
 from daedalus.llm._money import exact_dollars
+from daedalus.llm._schemas import json_schema
 
 __all__ = ["BudgetGuard", "BudgetMode", "Reservation", "prompt_tokens_upper_bound"]
 
@@ -172,5 +173,5 @@ def prompt_tokens_upper_bound(
             calls = [{"name": c["name"], "args": c["args"]} for c in message.tool_calls]
             total += len(json.dumps(calls, ensure_ascii=False).encode("utf-8"))
     if schema is not None:
-        total += len(json.dumps(schema.model_json_schema(), ensure_ascii=False).encode("utf-8"))
+        total += len(json.dumps(json_schema(schema), ensure_ascii=False).encode("utf-8"))
     return total

@@ -25,6 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel, ConfigDict, Field
 
+from daedalus.llm._schemas import json_schema
 from daedalus.llm.params import SamplingParams
 from daedalus.llm.registry import StructuredOutputMethod
 
@@ -64,7 +65,7 @@ def cache_key(
         "model": model,
         "messages": [_message_fields(m) for m in messages],
         "params": params.as_kwargs(),
-        "schema": None if schema is None else schema.model_json_schema(),
+        "schema": None if schema is None else json_schema(schema),
         "method": None if schema is None or method is None else method.value,
         "seed": seed,
     }

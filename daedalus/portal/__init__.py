@@ -84,7 +84,6 @@ from daedalus.portal._records import (
     Pivot,
     PortalCandidate,
     PortalRecord,
-    PortalState,
     PortalStep,
     ProposalRound,
     RoundReason,
@@ -116,6 +115,7 @@ from daedalus.portal._search import (
     judge_round,
     open_round,
 )
+from daedalus.portal._state import PortalPatch, PortalState, patch_of
 from daedalus.portal._trial import (
     JUDGE_SCHEMA,
     KNOW_CHARS,
@@ -167,6 +167,7 @@ __all__ = [
     "PendingRound",
     "Pivot",
     "PortalCandidate",
+    "PortalPatch",
     "PortalRecord",
     "PortalState",
     "PortalStep",
@@ -197,6 +198,7 @@ __all__ = [
     "normalise_weights",
     "normalised",
     "open_round",
+    "patch_of",
     "portal_timepoint_id",
     "resolve_strategy",
     "side_of",

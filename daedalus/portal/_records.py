@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from daedalus.domain import Timepoint, Unit
 from daedalus.errors import ConfigError
-from daedalus.kernel.temporal._report import ConsistencyReport
 from daedalus.portal._trial import ForwardTrial, TrialVerdict
 from daedalus.scenario import PortalStrategy
-from daedalus.state import SimState, merge_map
 
 __all__ = [
     "CRITERIA",
@@ -32,7 +30,6 @@ __all__ = [
     "Pivot",
     "PortalCandidate",
     "PortalRecord",
-    "PortalState",
     "PortalStep",
     "ProposalRound",
     "RoundReason",
@@ -331,17 +328,3 @@ class PortalRecord(_Record):
 
 def _slot_key(step: PortalStep) -> int:
     return step.slot
-
-
-class PortalState(SimState, total=False):
-    """State of the PORTAL graph: the simulation state plus the search record.
-
-    ``portal_trials`` collects forward trials written by parallel branches, keyed by candidate
-    id; ``portal_next`` counts chain timepoints already simulated forward; ``consistency`` is
-    the PORTAL check of the finished timeline (M17).
-    """
-
-    portal: PortalRecord
-    portal_trials: Annotated[dict[str, ForwardTrial], merge_map]
-    portal_next: int
-    consistency: ConsistencyReport | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from daedalus.agents._common import choice
+from daedalus.agents.event_writer import event_schema
 from daedalus.agents.steering import steering_schema
 
 
@@ -22,3 +23,9 @@ def test_a_schema_is_the_same_after_an_equal_one_was_built_in_another_order():
     fields = second["properties"]
     assert fields["next_speaker"]["enum"] == ["alan", "ben", "naomi"]
     assert fields["target"]["anyOf"][0]["enum"] == ["alan", "ben", "naomi"]
+
+
+def test_equal_asks_share_one_schema_class_and_lists_key_as_tuples():
+    assert steering_schema(("alan", "ben")) is steering_schema(("alan", "ben"))
+    assert steering_schema(("alan", "ben")) is not steering_schema(("alan", "naomi"))
+    assert event_schema(["alan", "ben"]) is event_schema(("alan", "ben"))

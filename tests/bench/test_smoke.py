@@ -30,7 +30,10 @@ from daedalus.llm.offline import OfflineChatModel
 TARGETED = {
     "portal_workload": {"calls", "prompt_tokens", "wall_over_latency"},
     "portal_search": {"median_calls", "median_prompt_tokens", "rounds_per_slot"},
-    "overhead": {"framework_ms_per_call", "checkpoint_mb_per_run"},
+    "overhead": {
+        "framework_ms_per_call", "checkpoint_mb_per_run", "framework_over_langgraph_step",
+        "checkpoint_per_call_long_over_short", "rerun_added_checkpoint_mb",
+    },
     "fidelity_economics": {
         "run_prompt_token_reduction", "top_decile_speakers_kept",
         "planned_run_provenance_violations", "uniform_run_provenance_violations",
