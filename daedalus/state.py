@@ -258,6 +258,7 @@ class SimState(TypedDict, total=False):
     tensors: Annotated[dict[str, TTMTensor], merge_map]
     compression: FittedCompression | None
     compressed: Annotated[dict[str, CompressedTensor], merge_map]
+    compression_error: Annotated[dict[str, float], merge_map]
     prospection: Annotated[dict[str, ProspectiveState], merge_map]
     snapshots: Annotated[dict[str, Snapshot], merge_map]
     environment: Environment
