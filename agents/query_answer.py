@@ -78,8 +78,12 @@ async def write_answer(
     knowledge: Sequence[ExposureEvent],
     withheld: Collection[str],
     level: ResolutionLevel,
+    profile: str = "",
 ) -> tuple[str, tuple[str, ...]]:
     """The answer and the exposure ids it cites (unique, in the order cited).
+
+    ``profile`` is the entity rendered at ``level`` for the moment (``daedalus.kernel.render``,
+    M1); without it the prompt shows the name and role only.
 
     With no visible knowledge there is nothing to cite: the answer says so and no call is made.
     """
@@ -95,6 +99,7 @@ async def write_answer(
             question=question.strip(),
             name=entity.name,
             role=entity.role or "no stated role",
+            profile=profile or f"- {entity.id}: {entity.name}",
             time=timepoint.timestamp.isoformat(sep=" ", timespec="minutes"),
             moment=timepoint.event_description or timepoint.id,
             knowledge="\n".join(knowledge_lines(knowledge, withheld)),

@@ -3,8 +3,9 @@
 The measure is two runs of the same scenario, offline: as planned (each entity enters every
 prompt at its resolution for the moment, M1) against ``fidelity.render: uniform`` (every entity
 at DIALOG in every prompt and at every gate, with the same dialog caps). Prompt tokens come from
-each run's ledger. Beside it: whether the uniform run's most central speakers (top decile of
-eigenvector centrality) still speak when planned, the same comparison on mars_mission_portal
+each run's ledger. Beside it: whether the uniform run's speakers among the scenario's most central
+tenth (eigenvector centrality of the relationship graph the plan reads, the same for both runs)
+still speak when planned, the same comparison on mars_mission_portal
 (four people, no target), and the plan's own cell estimate (``TOKENS_PER_LEVEL`` times the
 mode's complexity), which is reported as an estimate only: ``degrade`` fits it by construction.
 
@@ -100,15 +101,25 @@ def _speakers(run: Any) -> set[str]:
     return {p for dialog in run.dialogs for p in dialog.participants}
 
 
-def _top_decile_kept(planned: Any, uniform: Any) -> tuple[float, list[str]]:
-    """Share of the uniform run's speakers in the top decile of importance (eigenvector
-    centrality, M5) who also speak in the planned run, and those who do not."""
-    ranked = sorted(
-        uniform.entities.values(), key=lambda e: (-e.metadata.eigenvector_centrality, e.id)
-    )
-    top = {e.id for e in ranked[: max(1, len(ranked) // 10)]} & _speakers(uniform)
+def _top_decile(centrality: dict[str, float]) -> set[str]:
+    ranked = sorted(centrality, key=lambda e: (-centrality[e], e))
+    return set(ranked[: max(1, len(ranked) // 10)])
+
+
+def _top_decile_kept(
+    planned: Any, uniform: Any, importance: dict[str, float] | None = None
+) -> tuple[float, list[str], int]:
+    """Share of the uniform run's speakers in the top decile of importance who also speak in
+    the planned run, those who do not, and how many there were to keep.
+
+    ``importance`` is the scenario's eigenvector centrality (M5), the same for both runs; when
+    it is ``None`` the uniform run's centrality at its end is used, which is circular: dialog
+    strengthens the speakers' ties (M13), so whoever the uniform run seats ends up central."""
+    if importance is None:
+        importance = {e.id: e.metadata.eigenvector_centrality for e in uniform.entities.values()}
+    top = _top_decile(importance) & _speakers(uniform)
     missing = sorted(top - _speakers(planned))
-    return (100.0 * (1 - len(missing) / len(top)) if top else 100.0), missing
+    return (100.0 * (1 - len(missing) / len(top)) if top else 100.0), missing, len(top)
 
 
 def fidelity_economics(
@@ -125,7 +136,12 @@ def fidelity_economics(
     uniform_run, uniform_audit = _audited(_uniform(scenario))
     planned_prompt = planned_run.totals.prompt_tokens
     uniform_prompt = uniform_run.totals.prompt_tokens
-    kept, missing = _top_decile_kept(planned_run.run, uniform_run.run)
+    importance = dict(plan.entity_centrality)
+    kept, missing, to_keep = _top_decile_kept(planned_run.run, uniform_run.run, importance)
+    circular, circular_missing, _ = _top_decile_kept(planned_run.run, uniform_run.run)
+    top = _top_decile(importance)
+    planned_top = len(top & _speakers(planned_run.run))
+    uniform_top = len(top & _speakers(uniform_run.run))
     mars = load_template("mars_mission_portal")
     if smoke:
         mars = Scenario.model_validate(
@@ -149,7 +165,21 @@ def fidelity_economics(
             kept,
             "%",
             100.0,
-            "uniform-run speakers in the top decile of centrality who still speak when planned",
+            f"uniform-run speakers in the scenario's top decile of centrality ({to_keep}) who "
+            "still speak when planned",
+        ),
+        figure(
+            "top_decile_speaking_planned", planned_top, "entities",
+            "of the scenario's 10 % most central, how many speak in the planned run",
+        ),
+        figure(
+            "top_decile_speaking_uniform", uniform_top, "entities",
+            "of the scenario's 10 % most central, how many speak in the uniform run",
+        ),
+        figure(
+            "top_decile_kept_by_end_centrality", circular, "%",
+            "circular: ranked by the uniform run's own end-of-run centrality, which its "
+            "dialogs raise for whoever it seated",
         ),
         figure(
             "mars_prompt_token_reduction",
@@ -188,6 +218,8 @@ def fidelity_economics(
             "planned_run": _described(planned_run, planned_audit),
             "uniform_run": _described(uniform_run, uniform_audit),
             "top_decile_missing": missing,
+            "top_decile_missing_by_end_centrality": circular_missing,
+            "leads": list(plan.leads),
             "mars_planned_prompt_tokens": mars_planned.totals.prompt_tokens,
             "mars_uniform_prompt_tokens": mars_uniform.totals.prompt_tokens,
         },

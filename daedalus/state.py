@@ -325,6 +325,7 @@ class SimState(TypedDict, total=False):
     tensors: Annotated[dict[str, TTMTensor], _MAP]
     compression: Annotated[FittedCompression | None, _ONCE]
     compressed: Annotated[dict[str, CompressedTensor], _MAP]
+    compression_error: Annotated[dict[str, float], _MAP]
     prospection: Annotated[dict[str, ProspectiveState], _MAP]
     snapshots: Annotated[dict[str, Snapshot], _MAP]
     environment: Environment

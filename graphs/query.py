@@ -25,6 +25,7 @@ from typing import Any, NamedTuple, cast
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, ConfigDict, Field
 
+from daedalus.agents._cast import entity_facts
 from daedalus.agents.entity_generator import generate_missing, mentions_for
 from daedalus.agents.query_answer import knowledge_lines, write_answer
 from daedalus.context import RunContext
@@ -37,6 +38,8 @@ from daedalus.kernel.fidelity import (
     decide_resolution,
     record_query,
 )
+from daedalus.kernel.render import render_entity
+from daedalus.kernel.tensors import TTMTensor
 from daedalus.llm.router import Router
 from daedalus.provenance import Provenance, Timeline
 from daedalus.state import SimState, add_counts, merge_map
@@ -178,6 +181,16 @@ def _with_updates(state: SimState, updates: Mapping[str, Any]) -> SimState:
     return cast(SimState, merged)
 
 
+def _raised_tensor(state: SimState, entity_id: str) -> dict[str, TTMTensor]:
+    """M6: an entity stored compressed that a query raises gets its full tensor back from the
+    expansion of that compressed form, which seeds the richer view; empty when it has none."""
+    fitted = state.get("compression")
+    packed = state.get("compressed", {}).get(entity_id)
+    if fitted is None or packed is None:
+        return {}
+    return {entity_id: fitted.expand(packed)}
+
+
 async def answer_query(
     state: SimState,
     question: str,
@@ -209,6 +222,10 @@ async def answer_query(
         known, timepoint.id
     )
     withheld = state.get("withheld", {}).get(known, [])
+    lifted = after > before and before is ResolutionLevel.TENSOR_ONLY
+    raised = _raised_tensor(state, known) if lifted else {}
+    seen = cast(SimState, {**state, "tensors": {**state.get("tensors", {}), **raised}})
+    profile = render_entity(entity_facts(seen, known, after, timepoint.id), after)
     answer, cited = await write_answer(
         router,
         question=question,
@@ -217,13 +234,19 @@ async def answer_query(
         knowledge=visible,
         withheld=withheld,
         level=after,
+        profile=profile,
     )
     updates: dict[str, Any] = {
         **generated,
         "entities": merge_map(generated.get("entities"), {known: entity}),
         "resolution": {known: {timepoint.id: after}},
-        "mechanisms": add_counts(generated.get("mechanisms"), {"M5": 1} if after > before else {}),
+        "mechanisms": add_counts(
+            generated.get("mechanisms"),
+            {"M5": 1, **({"M6": 1} if raised else {})} if after > before else {},
+        ),
     }
+    if raised:
+        updates["tensors"] = raised
     return QueryAnswer(
         question=question,
         entity_id=known,

@@ -80,7 +80,10 @@ def rest_and_gate(state: SimState, runtime: Runtime[RunContext]) -> dict[str, An
     Writes the rested ``cognitive``/``physical`` states that changed, ``phi[entity][cursor]`` for
     every present entity, ``participants[cursor]``, refusal records in ``validation``, and for
     every present entity that will not talk a snapshot level in ``resolution`` and a tensor with a
-    refreshed biology block. Counts M14 (entities checked) and M1 (cells decided).
+    refreshed biology block: at TENSOR_ONLY only its compressed form (``compressed``, M6) with
+    the round-trip error of that compression (``compression_error``: relative L2 of
+    compress-then-expand against the tensor it was packed from). Counts M14 (entities
+    checked), M1 (cells decided) and M6 (tensors compressed or expanded).
     """
     timepoint = find_timepoint(state.get("timepoints", []), state.get("cursor"))
     cursor = timepoint.id
@@ -111,6 +114,7 @@ def rest_and_gate(state: SimState, runtime: Runtime[RunContext]) -> dict[str, An
     low = lives_compressed(state, cursor)
     tensors: dict[str, TTMTensor] = {}
     packed: dict[str, CompressedTensor] = {}
+    errors: dict[str, float] = {}
     for entity_id, level in decision.snapshot_levels.items():
         mind = all_minds.get(entity_id, CognitiveState())
         body = all_bodies.get(entity_id, PhysicalState())
@@ -123,6 +127,7 @@ def rest_and_gate(state: SimState, runtime: Runtime[RunContext]) -> dict[str, An
         refreshed = with_cognitive(tensor, mind, body)
         if level is ResolutionLevel.TENSOR_ONLY and fitted is not None:
             packed[entity_id] = fitted.compress(refreshed)  # M6: the low-fidelity form is kept
+            errors[entity_id] = round(fitted.reconstruction_error(refreshed), 6)
         else:
             tensors[entity_id] = refreshed
     for entity_id in decision.participants:
@@ -154,6 +159,7 @@ def rest_and_gate(state: SimState, runtime: Runtime[RunContext]) -> dict[str, An
         delta["tensors"] = tensors
     if packed:
         delta["compressed"] = packed
+        delta["compression_error"] = errors
     return delta
 
 

@@ -89,11 +89,21 @@ def summary_table(summary: Mapping[str, Any], extra: Sequence[tuple[str, str]] =
         ("tokens", f"{prompt + completion:,} ({prompt:,} prompt + {completion:,} completion)"),
         ("dollars", _dollars_row(summary)),
         ("mechanisms", f"{' '.join(fired)} ({len(fired)} fired)" if fired else "none"),
+        *_compression_row(summary),
         *extra,
     ]
     for what, value in rows:
         table.add_row(what, value)
     return table
+
+
+def _compression_row(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """M6: how many entities live compressed and their worst round-trip error, when any do."""
+    count = summary.get("compressed_entities", 0)
+    if not count:
+        return []
+    worst = summary.get("compression_error_max", 0.0)
+    return [("compressed", f"{count} entities (round-trip error at most {worst:.1%})")]
 
 
 def _shown(path: Path) -> str:

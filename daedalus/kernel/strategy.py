@@ -5,6 +5,11 @@ context than a forward PEARL step), so resolution and budget are planned as one:
 gives the base resolution and budget, the mode's complexity scales both the budget and the
 estimate, timepoint importance ramps the schedule, and entity centrality lifts central entities.
 When the plan does not fit, ``degrade`` lowers the least important cells first.
+
+The leads (the most central tenth of the cast, ``lead_entities``) keep the template's ceiling
+at the moments the schedule raises to it: a soft budget lowers everyone else first and runs
+over rather than silence them there (M5: central entities are the ones queries land on); only
+a hard budget lowers them too.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from daedalus.errors import BudgetExceededError, ConfigError
 from daedalus.kernel.fidelity import TOKENS_PER_LEVEL, FidelityMap
 
 __all__ = [
+    "LEAD_SHARE",
     "MODE_COMPLEXITY",
     "TEMPLATE_SPECS",
     "BudgetMode",
@@ -32,6 +38,8 @@ __all__ = [
     "TemplateSpec",
     "degrade",
     "estimate_tokens",
+    "held_cells",
+    "lead_entities",
     "plan_fidelity",
 ]
 
@@ -124,6 +132,9 @@ MODE_COMPLEXITY: Mapping[TemporalMode, float] = MappingProxyType(
 )
 """Token cost of a mode relative to a forward PEARL run (M17)."""
 
+LEAD_SHARE = 0.1
+"""Share of the cast (rounded up, at least one) whose cells at the ceiling's moments are held."""
+
 # Centrality at or above lifts a cell one level; below drops it one level (within the template).
 _CENTRAL = 0.75
 _PERIPHERAL = 0.25
@@ -163,6 +174,7 @@ class FidelityPlan(BaseModel):
     estimated_tokens: int = Field(ge=0)
     fits: bool
     lowered: tuple[LoweredCell, ...] = ()
+    leads: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _estimate_matches_cells(self) -> Self:
@@ -202,9 +214,13 @@ def plan_fidelity(
       0.75 lifts it one level, below 0.25 lowers it one, within the template's levels.
     - Budget: ``token_budget`` if given, else the template budget times the mode complexity
       (``None``, unlimited, for ``maximum``).
+    - Leads: the ``lead_entities`` are held at the template's ceiling wherever the schedule
+      reaches it, whatever their centrality.
     - Fitting: ``soft`` and ``hard`` budgets call ``degrade`` when the estimate is over (down
-      to TENSOR_ONLY if need be, below the template's default); ``hard`` raises
-      ``BudgetExceededError`` if even the floor does not fit; ``max`` only reports.
+      to TENSOR_ONLY if need be, below the template's default), sparing the leads' held cells
+      (``held_cells``); a soft plan that still does not fit runs over; ``hard`` then lowers the
+      held cells too and raises ``BudgetExceededError`` if even the floor does not fit; ``max``
+      only reports.
 
     Same inputs give the same plan; a higher template never plans a lower cell.
     """
@@ -225,8 +241,14 @@ def plan_fidelity(
         budget = _scaled(spec.token_budget, complexity)
 
     schedule = {tp: _scheduled(spec, value) for tp, value in importance.items()}
+    leads = lead_entities(centrality)
     levels = {
-        entity_id: {tp: _lifted(spec, level, weight) for tp, level in schedule.items()}
+        entity_id: {
+            tp: spec.ceiling
+            if entity_id in leads and level == spec.ceiling
+            else _lifted(spec, level, weight)
+            for tp, level in schedule.items()
+        }
         for entity_id, weight in centrality.items()
     }
     cells = FidelityMap(levels=levels)
@@ -244,10 +266,13 @@ def plan_fidelity(
         cells=cells,
         estimated_tokens=estimate,
         fits=_fits(estimate, budget),
+        leads=tuple(sorted(leads)),
     )
     if plan.fits or budget is None or budget_mode is BudgetMode.MAX:
         return plan
     fitted = degrade(plan, budget)
+    if budget_mode is BudgetMode.HARD and not fitted.fits:
+        fitted = degrade(fitted, budget, hold_leads=False)
     if budget_mode is BudgetMode.HARD and not fitted.fits:
         message = (
             f"hard budget of {budget} tokens cannot hold this plan: even at the floor it needs "
@@ -257,13 +282,31 @@ def plan_fidelity(
     return fitted
 
 
+def lead_entities(centrality: Mapping[str, float]) -> frozenset[str]:
+    """The most central ``LEAD_SHARE`` of the cast (rounded up, at least one), highest
+    centrality first, ties by id; entities with no tie at all (centrality 0) never lead."""
+    tied = [e for e, c in centrality.items() if c > 0.0]
+    ranked = sorted(tied, key=lambda e: (-centrality[e], e))
+    return frozenset(ranked[: math.ceil(len(centrality) * LEAD_SHARE)])
+
+
+def held_cells(plan: FidelityPlan) -> frozenset[tuple[str, str]]:
+    """The (entity, timepoint) cells ``degrade`` spares: a lead's cell where the schedule
+    reaches the template's ceiling."""
+    ceiling = TEMPLATE_SPECS[plan.template].ceiling
+    top = [tp for tp, level in plan.timepoint_resolution.items() if level == ceiling]
+    return frozenset((entity_id, tp) for entity_id in plan.leads for tp in top)
+
+
 def degrade(
     plan: FidelityPlan,
     target_tokens: int,
     floor: ResolutionLevel = ResolutionLevel.TENSOR_ONLY,
+    *,
+    hold_leads: bool = True,
 ) -> FidelityPlan:
-    """A plan lowered until its estimate is at most ``target_tokens`` or every cell is at
-    ``floor``.
+    """A plan lowered until its estimate is at most ``target_tokens`` or every cell it may
+    lower is at ``floor``; with ``hold_leads`` the ``held_cells`` are never lowered.
 
     Cells are lowered one level at a time, least important first: by the mean of timepoint
     importance and entity centrality, then importance, centrality, and ids for ties. A cell is
@@ -275,9 +318,12 @@ def degrade(
     levels = {entity: dict(row) for entity, row in plan.cells.levels.items()}
     total = plan.cells.total_tokens()
     lowered: list[LoweredCell] = []
+    held = held_cells(plan) if hold_leads else frozenset()
     for entity_id, timepoint_id in sorted(_cell_keys(plan), key=lambda k: _priority(plan, *k)):
         if _scaled(total, plan.complexity) <= target_tokens:
             break
+        if (entity_id, timepoint_id) in held:
+            continue
         before = levels[entity_id][timepoint_id]
         level = before
         while level > floor and _scaled(total, plan.complexity) > target_tokens:

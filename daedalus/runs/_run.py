@@ -89,7 +89,8 @@ class Run:
     def summary(self) -> dict[str, Any]:
         """Headline figures: timepoints (of which ``detail_moments``: the beats M8 wrote inside
         a moment, ids ending ``.m1``, ``.m2``, ...), dialogs, calls, tokens, dollars (billed, and
-        the worst case of requests in doubt), mechanisms fired."""
+        the worst case of requests in doubt), mechanisms fired, how many entities live
+        compressed (M6) and the largest round-trip error among them."""
         totals = self.ledger.totals()
         fired = sorted((k for k, v in self.mechanisms.items() if v), key=lambda k: int(k[1:]))
         return {
@@ -112,6 +113,8 @@ class Run:
             "in_doubt_calls": totals.in_doubt,
             "in_doubt_usd": totals.in_doubt_usd,
             "mechanisms_fired": fired,
+            "compressed_entities": len(self.record.compression_error),
+            "compression_error_max": max(self.record.compression_error.values(), default=0.0),
         }
 
     def export(

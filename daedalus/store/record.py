@@ -117,7 +117,9 @@ class RunRecord(_Value):
     ``presentation_order`` lists timepoint ids in the order a NONLINEAR run tells them.
     ``cognitive``, ``physical`` and ``relationships`` are the final values; ``snapshots`` the
     per-timepoint ones when the runner took them. ``withheld`` maps an entity to the exposure
-    ids it keeps private (they shape its voice but are never said, M11).
+    ids it keeps private (they shape its voice but are never said, M11). ``compression_error``
+    is, per entity last stored in compressed form, the relative round-trip error of that
+    compression (M6).
     """
 
     run: RunMeta
@@ -140,6 +142,7 @@ class RunRecord(_Value):
     validation: tuple[ValidationRecord, ...] = ()
     phi: dict[str, dict[str, Unit]] = Field(default_factory=dict)
     resolution: dict[str, dict[str, ResolutionLevel]] = Field(default_factory=dict)
+    compression_error: dict[str, float] = Field(default_factory=dict)
     presentation_order: tuple[str, ...] = ()
     prophecies: tuple[dict[str, Any], ...] = ()
 
@@ -199,6 +202,9 @@ class RunRecord(_Value):
             validation=tuple(state.get("validation") or ()),
             phi={e: dict(m) for e, m in (state.get("phi") or {}).items()},
             resolution={e: dict(m) for e, m in (state.get("resolution") or {}).items()},
+            compression_error={
+                e: float(v) for e, v in sorted((state.get("compression_error") or {}).items())
+            },
             presentation_order=tuple(
                 state.get("presentation_order") or state.get("presentation") or ()
             ),

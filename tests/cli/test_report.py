@@ -26,3 +26,13 @@ def test_the_summary_fits_80_columns_and_says_what_detail_moments_are() -> None:
     assert "run_20261205_054333_eaacd8eb" in text and "castaway_colony_branching" in text
     assert "6 (2 moments + 4 detail moments: beats inside a moment" in " ".join(text.split())
     assert "M19" in text
+
+
+def test_entities_living_compressed_show_their_worst_round_trip_error() -> None:
+    buffer = io.StringIO()
+    compressed = {**SUMMARY, "compressed_entities": 3, "compression_error_max": 0.0412}
+    Console(file=buffer, width=80).print(summary_table(compressed))
+    assert "3 entities (round-trip error at most 4.1%)" in buffer.getvalue()
+    buffer = io.StringIO()
+    Console(file=buffer, width=80).print(summary_table(SUMMARY))
+    assert "round-trip" not in buffer.getvalue()

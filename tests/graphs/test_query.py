@@ -237,3 +237,36 @@ def test_query_node_applies_the_updates_in_a_graph(offline_router: Router) -> No
     assert out["mechanisms"] == {"M10": 1, "M9": 1}  # the roster's M10 plus this query's M9
     with pytest.raises(ConfigError, match="needs a non-empty 'question'"):
         asyncio.run(graph.compile().ainvoke(sim_state(), context=RunContext(router=offline_router)))
+
+
+def test_a_query_that_raises_a_compressed_entity_expands_it_and_shows_its_new_level(
+    scripted_router: Callable[..., Router],
+) -> None:
+    """M5 + M6 + M1: the raised cell's view is rendered at its new level (GRAPH shows ties), and
+    an entity stored compressed gets back the expansion of that form as its tensor."""
+    from daedalus.domain import CognitiveState, PhysicalState
+    from daedalus.kernel.tensors import build_baseline_tensor, fit_compression
+
+    state = sim_state()
+    helen = state["entities"]["helen_park"]
+    central = helen.model_copy(update={"metadata": EntityMetadata(eigenvector_centrality=0.9)})
+    state["entities"] = {**state["entities"], "helen_park": central}
+    bodies = [PhysicalState(), PhysicalState(fatigue=0.6), PhysicalState(pain=0.3)]
+    tensors = {e: build_baseline_tensor(state["entities"][e], CognitiveState(), body, [])
+               for e, body in zip(state["entities"], bodies, strict=False)}
+    fitted = fit_compression(tensors.values())
+    state["compression"] = fitted
+    state["compressed"] = {"helen_park": fitted.compress(tensors["helen_park"])}
+    model = ScriptedModel({ANSWER: [{"answer": "She knew her role.", "cited": []}]})
+    reply = asyncio.run(answer_query(state, "What did Helen know at step 0?", scripted_router(model)))
+    assert reply.resolution_after == ResolutionLevel.GRAPH
+    expanded = fitted.expand(state["compressed"]["helen_park"])
+    assert reply.updates["tensors"] == {"helen_park": expanded}
+    assert reply.updates["mechanisms"] == {"M5": 1, "M6": 1}
+    prompt = model.prompts_for(ANSWER)[0]
+    assert "ties:" in prompt and "knows:" not in prompt  # GRAPH: relationships, no knowledge layer
+    # without a compressed form, nothing is expanded
+    del state["compressed"]
+    plain = asyncio.run(answer_query(state, "What did Helen know at step 0?", scripted_router(
+        ScriptedModel({ANSWER: [{"answer": "She knew her role.", "cited": []}]}))))
+    assert "tensors" not in plain.updates and plain.updates["mechanisms"] == {"M5": 1}

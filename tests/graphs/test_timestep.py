@@ -245,6 +245,9 @@ def test_low_fidelity_entities_live_compressed_and_are_expanded_when_raised():
     assert "tensors" not in first and set(first["compressed"]) == set(PEOPLE)
     assert first["compressed"]["helen_park"] != low["compressed"]["helen_park"]  # refreshed body
     assert first["mechanisms"]["M6"] == 3
+    # the round-trip error of each stored form is reported, measured against what was packed
+    assert set(first["compression_error"]) == set(PEOPLE)
+    assert all(isinstance(e, float) and 0.0 <= e < 1.0 for e in first["compression_error"].values())
 
     later = moment("tp1", when=SCENARIO.start_time + timedelta(hours=1), importance=0.9, parent="tp0")
     raised = {**low, "timepoints": [*low["timepoints"], later], "cursor": "tp1",

@@ -17,6 +17,8 @@ from daedalus.kernel.strategy import (
     FidelityTemplate,
     PlanningMode,
     degrade,
+    held_cells,
+    lead_entities,
     plan_fidelity,
 )
 
@@ -117,10 +119,11 @@ def test_soft_budget_degrades_to_fit():
     full = plan_fidelity(
         TemporalMode.PORTAL, FidelityTemplate.MINIMAL, RAMP, CAST, BudgetMode.MAX, 30_000
     )
+    # the lead's three held DIALOG cells take 45,000 of the 60,000 (PORTAL x1.5)
     soft = plan_fidelity(
-        TemporalMode.PORTAL, FidelityTemplate.MINIMAL, RAMP, CAST, BudgetMode.SOFT, 30_000
+        TemporalMode.PORTAL, FidelityTemplate.MINIMAL, RAMP, CAST, BudgetMode.SOFT, 60_000
     )
-    assert soft.fits and soft.estimated_tokens <= 30_000
+    assert soft.fits and soft.estimated_tokens <= 60_000
     assert soft.lowered
     for cell in soft.lowered:
         assert cell.after < cell.before == full.level(cell.entity_id, cell.timepoint_id)
@@ -133,7 +136,29 @@ def test_soft_budget_runs_over_when_even_the_floor_does_not_fit():
         TemporalMode.PEARL, FidelityTemplate.MINIMAL, RAMP, CAST, BudgetMode.SOFT, 1_000
     )
     assert not soft.fits
-    assert all(level is T for _, _, level in soft.cells.cells())
+    held = held_cells(soft)
+    assert held == {("mehta", tp) for tp in ("tp8", "tp9", "tp10")}  # ties broken by id
+    for entity_id, timepoint_id, level in soft.cells.cells():
+        assert level is (D if (entity_id, timepoint_id) in held else T)
+
+
+def test_leads_are_the_most_central_tenth_and_keep_the_ceiling_under_a_soft_budget():
+    cast = {f"e{i:02d}": i / 20 for i in range(20)}
+    assert lead_entities(cast) == {"e19", "e18"}
+    assert lead_entities({"alone": 0.0, "pair": 0.4}) == {"pair"}
+    plan = plan_fidelity(
+        TemporalMode.PEARL, FidelityTemplate.BALANCED, RAMP, cast, BudgetMode.SOFT, 10_000
+    )
+    assert plan.leads == ("e18", "e19")
+    top = [tp for tp, level in plan.timepoint_resolution.items() if level is D]
+    assert top and all(plan.level(lead, tp) is D for lead in plan.leads for tp in top)
+    others = [level for e, _, level in plan.cells.cells() if e not in plan.leads]
+    assert set(others) == {T}
+    # a hard budget never runs over: the leads are lowered too
+    hard = plan_fidelity(
+        TemporalMode.PEARL, FidelityTemplate.BALANCED, RAMP, cast, BudgetMode.HARD, 60_000
+    )
+    assert hard.fits and any(hard.level(lead, tp) < D for lead in hard.leads for tp in top)
 
 
 def test_hard_budget_refuses_a_plan_that_cannot_fit():
@@ -164,9 +189,9 @@ def test_degrade_respects_a_floor_and_accumulates_its_record():
     plan = plan_fidelity(
         TemporalMode.PEARL, FidelityTemplate.HIGH_QUALITY, RAMP, CAST, BudgetMode.MAX
     )
-    once = degrade(plan, 0, floor=S)
+    once = degrade(plan, 0, floor=S, hold_leads=False)
     assert all(level is S for _, _, level in once.cells.cells())
-    twice = degrade(once, 0)
+    twice = degrade(once, 0, hold_leads=False)
     assert all(level is T for _, _, level in twice.cells.cells())
     assert len(twice.lowered) == len(once.lowered) + len(RAMP) * len(CAST)
     with pytest.raises(ConfigError, match="target_tokens must not be negative"):
@@ -215,8 +240,11 @@ modes = st.sampled_from(list(TemporalMode))
 def test_degrade_fits_unless_everything_is_at_the_floor(mode, template, tps, cast, target):
     plan = plan_fidelity(mode, template, tps, cast, BudgetMode.MAX)
     cut = degrade(plan, target)
+    held = held_cells(plan)
     if cut.estimated_tokens > target:
-        assert all(level is T for _, _, level in cut.cells.cells())
+        assert all(level is T for e, tp, level in cut.cells.cells() if (e, tp) not in held)
+    for entity_id, timepoint_id in held:
+        assert cut.level(entity_id, timepoint_id) == plan.level(entity_id, timepoint_id)
     for entity_id, timepoint_id, level in cut.cells.cells():
         assert level <= plan.level(entity_id, timepoint_id)
 

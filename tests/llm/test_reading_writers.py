@@ -50,7 +50,7 @@ def test_a_query_answer_says_when_and_how_each_item_was_learned():
     ]
     messages = render("query_answer", question="What did Ada know?", name="Ada Reyes",
                       role="director", time="2026-03-19 09:00", moment="The board meets",
-                      knowledge="\n".join(knowledge_lines(known)), detail="one plain sentence")
+                      knowledge="\n".join(knowledge_lines(known)), detail="one plain sentence", profile="- ada: Ada Reyes")
     answer = ask(messages, answer_schema([e.id for e in known]))
     text = answer["answer"]
     assert "At tp-001 (2026-03-19 09:00), Ada was told by Ben Okafor: Cash covers seven months." in text

@@ -220,3 +220,11 @@ def test_every_counter_has_a_documented_unit():
 
     assert list(MECHANISM_UNITS) == list(MECHANISM_IDS)
     assert all(unit.strip() for unit in MECHANISM_UNITS.values())
+
+
+def test_the_compression_error_of_each_compressed_entity_is_kept_and_round_trips():
+    """M6: run.json carries, per entity stored compressed, its round-trip error."""
+    record = RunRecord.from_state({"compression_error": {"ben": 0.125, "ada": 0.0}},
+                                  meta=sample_meta())
+    assert record.compression_error == {"ada": 0.0, "ben": 0.125}
+    assert RunRecord.model_validate_json(record.model_dump_json()) == record
