@@ -161,8 +161,9 @@ def beat_exposures(sub_moments: Sequence[Timepoint], beats: Sequence[Beat]) -> l
 async def vertical_expansion(state: SimState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Node: expand the moment at ``cursor`` into beats when the plan asks for it (M8).
 
-    Writes the sub-moments to ``timepoints`` and their witnessed exposures to ``exposures``;
-    returns ``{}`` (no call) when the plan does not ask.
+    Writes the sub-moments to ``timepoints`` and their witnessed exposures to ``exposures``,
+    and emits a ``detail`` progress event naming them; returns ``{}`` (no call) when the plan
+    does not ask.
     """
     timepoints = state["timepoints"]
     moment = find_timepoint(timepoints, state.get("cursor"))
@@ -197,6 +198,8 @@ async def vertical_expansion(state: SimState, runtime: Runtime[RunContext]) -> d
     allowed = frozenset(p for p in present if p not in refused)
     subs = beat_timepoints(moment, beats, allowed, moment_span(scenario))
     beat_exposures_written = beat_exposures(subs, beats)
+    if subs:
+        runtime.stream_writer({"event": "detail", "id": moment.id, "ids": [t.id for t in subs]})
     return {
         "timepoints": subs,
         "exposures": beat_exposures_written,

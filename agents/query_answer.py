@@ -53,10 +53,13 @@ def answer_schema(visible_ids: Sequence[str]) -> type[BaseModel]:
 def knowledge_lines(
     knowledge: Sequence[ExposureEvent], withheld: Collection[str] = ()
 ) -> tuple[str, ...]:
-    """One line per exposure: ``[id] information (how, from whom, when, confidence)``."""
+    """One line per exposure: ``[id] information (how, from whom, when: the moment and its time,
+    confidence)``."""
     lines = []
     for event in knowledge:
         when = "before the timeline" if event.timepoint_id is None else f"at {event.timepoint_id}"
+        if event.timepoint_id is not None and event.timestamp is not None:
+            when += f", {event.timestamp.isoformat(sep=' ', timespec='minutes')}"
         note = "; kept private" if event.id in withheld else ""
         lines.append(
             f"[{event.id}] {event.information} ({event.kind.value} from {event.source}, {when}, "

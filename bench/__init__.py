@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
+from bench._batch import batch
 from bench._fidelity_economics import fidelity_economics
 from bench._measure import Measurement, Report
 from bench._overhead import overhead
@@ -28,6 +29,7 @@ BENCHMARKS: dict[str, Callable[..., Report]] = {
     "provenance_scale": provenance_scale,
     "replay_and_branch": replay_and_branch,
     "world_engine": world_engine,
+    "batch": batch,
 }
 """Every benchmark by name, in the order ``python -m bench`` runs them."""
 

@@ -8,8 +8,8 @@ run forward, backward from a known ending, branch, loop, follow an arc or be tol
     run = daedalus.run("board_meeting", seed=7)      # offline without OPENROUTER_API_KEY
     run.knowledge_at("helen_park", run.timepoints[-1].id)
 
-``run``, ``resume``, ``branch``, ``estimate``, ``compare`` and ``Run`` load the graphs on first
-use, so ``import daedalus`` stays light.
+``run``, ``resume``, ``branch``, ``estimate``, ``compare``, ``run_batch`` and ``Run`` load the
+graphs on first use, so ``import daedalus`` stays light.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from daedalus.scenario import Scenario
 from daedalus.templates import list_templates, load_template
 
 if TYPE_CHECKING:
+    from daedalus.batch import run_batch
     from daedalus.runs import Run, branch, compare, estimate, resume, run
 
 __version__ = "0.1.0"
@@ -83,10 +84,13 @@ __all__ = [
     "load_template",
     "resume",
     "run",
+    "run_batch",
 ]
 
 
 def __getattr__(name: str) -> Any:
     if name in _RUNS:
         return getattr(import_module("daedalus.runs"), name)
+    if name == "run_batch":
+        return import_module("daedalus.batch").run_batch
     raise AttributeError(f"module 'daedalus' has no attribute {name!r}")

@@ -123,7 +123,10 @@ def portal_decide(state: PortalState, runtime: Runtime[RunContext]) -> dict[str,
         "slot": decision.slot,
         "time": updated.times[decision.slot].isoformat(),
         "decision": decision.kind.value,
+        "filled": len(updated.filled),
     }
+    if decision.to_slot is not None:
+        event["to_slot"] = decision.to_slot
     if decision.kind in (DecisionKind.ACCEPT, DecisionKind.GIVE_UP):
         chosen = updated.step(decision.slot)
         event["chosen"] = chosen.chosen

@@ -11,7 +11,12 @@ EXPECTED = {
         "ExposureEvent", "ExposureKind", "PhysicalState", "ProspectiveState", "Provenance",
         "Relationship", "ResolutionLevel", "Run", "Scenario", "TemporalMode", "Timepoint",
         "__version__", "branch", "compare", "estimate", "knowledge_at", "list_templates",
-        "load_template", "resume", "run",
+        "load_template", "resume", "run", "run_batch",
+    ],
+    "daedalus.batch": [
+        "BatchAnalysis", "BatchEntry", "BatchOptions", "BatchRecord", "BatchResult", "RunSpec",
+        "RunUpdate", "analyze", "list_batches", "load_batch", "parse_seeds", "parse_set",
+        "resume_batch", "run_batch", "sweep", "write_report",
     ],
     "daedalus.agents": [
         "character", "extraction", "generate_entities", "generate_missing", "judge_prophecies",

@@ -3,8 +3,8 @@ May import anything in the library; nothing imports it.
 
 Each command group lives in its own module (``catalog``: list and show; ``run``: run, resume and
 branch; ``inspect``: runs, export and query; ``estimate``, ``new``, ``models``; ``world``: the
-world engine's sub-app) as plain functions registered on ``app`` here, so adding a command
-never grows this file by more than a line.
+world engine's sub-app; ``batch``: batch runs and their reports) as plain functions registered
+on ``app`` here, so adding a command never grows this file by more than a line.
 Helpers shared by the commands are private (``_options``, ``_report``, ``_progress``,
 ``_failure``, ``_errors``).
 """
@@ -17,6 +17,7 @@ import typer
 
 from daedalus.cli._failure import DaedalusGroup, remember_debug
 from daedalus.cli._report import logs_to_stderr
+from daedalus.cli.batch import app as batch_app
 from daedalus.cli.catalog import list_command, show_command
 from daedalus.cli.estimate import estimate_command
 from daedalus.cli.inspect import export_command, query_command, runs_command
@@ -61,6 +62,7 @@ app.command("query")(query_command)
 app.command("new")(new_command)
 app.command("models")(models_command)
 app.add_typer(world_app, name="world")
+app.add_typer(batch_app, name="batch")
 
 
 def main() -> None:

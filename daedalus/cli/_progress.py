@@ -38,17 +38,42 @@ def _count(event: Mapping[str, Any], key: str) -> tuple[int, int] | None:
     return None
 
 
+def _portal_step(event: Mapping[str, Any]) -> str:
+    """A backward-search decision, with slots numbered as the narrative's "Slot N" (and the
+    ``portal-NNN`` moment each becomes): what was decided and why."""
+    slot = event.get("slot")
+    when = str(event.get("time", ""))[:10]
+    where = f"slot {slot} ({when})" if when else f"slot {slot}"
+    score = f", score {float(event['total']):.2f}" if isinstance(
+        event.get("total"), int | float) else ""
+    filled = f" [{event.get('filled', event.get('step'))}/{event.get('of')} slots filled]"
+    decision = str(event.get("decision", ""))
+    if decision == "accept":
+        return f"backward search: {where} filled{score}{filled}"
+    if decision == "repropose":
+        return f"backward search: re-proposing {where} (no candidate reached the target)"
+    if decision == "backtrack":
+        back = event.get("to_slot")
+        return (f"backward search: stepping back to slot {back} (nothing at {where} connected "
+                "to its event)")
+    if decision == "give_up":
+        return (f"backward search: {where} keeps its best candidate{score} (none reached the "
+                f"target){filled}")
+    return f"backward search: {where} {decision}".rstrip()
+
+
 def describe_event(event: Mapping[str, Any]) -> str:
     """One plain line for a progress event (``moment 2/5 tp-001``)."""
     kind = str(event.get("event", "event"))
     if kind == "timepoint" and (count := _count(event, "index")) is not None:
         return f"moment {count[0] + 1}/{count[1]} {event.get('id', '')}".rstrip()
-    if kind == "portal_step" and (count := _count(event, "step")) is not None:
-        line = f"backward step {count[0]}/{count[1]}: slot {event.get('slot')} "
-        line += str(event.get("decision", ""))
-        if isinstance(event.get("total"), int | float):
-            line += f" (score {float(event['total']):.2f})"
-        return line.rstrip()
+    if kind == "detail":
+        ids = [str(i) for i in event.get("ids", ())]
+        span = f"{ids[0]} to {ids[-1]}" if len(ids) > 1 else "".join(ids)
+        return (f"  detail of {event.get('id')}: {len(ids)} beats inside that moment ({span}; "
+                "vertical expansion, M8)")
+    if kind == "portal_step" and _count(event, "step") is not None:
+        return _portal_step(event)
     if kind == "portal_forward" and (count := _count(event, "step")) is not None:
         return f"forward {count[0]}/{count[1]} {event.get('id', '')}".rstrip()
     if kind == "branch":
@@ -118,10 +143,14 @@ class RunProgress:
             self.note(describe_event(event))
             return
         kind = str(event.get("event", ""))
-        if kind == "branch":
+        if kind in ("branch", "detail") or (kind == "portal_step" and event.get("decision")
+                                            not in ("accept", None)):
             self.note(describe_event(event))
-            self._progress.update(self._task, description=f"branch {event.get('id')}")
-            return
+            if kind == "branch":
+                self._progress.update(self._task, description=f"branch {event.get('id')}")
+                return
+            if kind == "detail":
+                return
         phase = _PHASES.get(kind)
         count = _count(event, "index" if kind == "timepoint" else "step")
         if phase is None or count is None:

@@ -61,6 +61,15 @@ def _dollars_row(summary: Mapping[str, Any]) -> str:
     return f"{billed} + up to {doubt} in doubt ({calls} requests sent, never answered)"
 
 
+def _timepoints(summary: Mapping[str, Any]) -> str:
+    """``6 (2 moments + 4 detail moments: beats inside a moment, ids .m1, .m2, ...)``."""
+    total, detail = int(summary["timepoints"]), int(summary.get("detail_moments", 0))
+    if not detail:
+        return str(total)
+    return (f"{total} ({total - detail} moments + {detail} detail moments: beats inside a "
+            "moment, ids .m1, .m2, ...)")
+
+
 def summary_table(summary: Mapping[str, Any], extra: Sequence[tuple[str, str]] = ()) -> Table:
     """Two columns: what and how much, for ``Run.summary()`` (plus ``extra`` rows)."""
     title = (
@@ -73,7 +82,7 @@ def summary_table(summary: Mapping[str, Any], extra: Sequence[tuple[str, str]] =
     fired = summary["mechanisms_fired"]
     rows = [
         ("model", _model(summary)),
-        ("timepoints", str(summary["timepoints"])),
+        ("timepoints", _timepoints(summary)),
         ("dialogs", f"{summary['dialogs']} ({summary['turns']} turns)"),
         ("exposures", str(summary["exposures"])),
         ("calls", f"{summary['calls']} ({summary['cache_hits']} from cache)"),
@@ -133,6 +142,6 @@ def print_outcome(
         return
     console.print(summary_table(run.summary(), extra_rows))
     if exports_note:
-        console.print(exports_line(paths), soft_wrap=True, highlight=False)
+        console.print(exports_line(paths), highlight=False)
     if run.status != "completed":
         console.print(f"resume with: daedalus resume {run.id}")

@@ -22,7 +22,7 @@ __all__ = ["estimate_command"]
 
 def _nodes(result: Estimate) -> Table:
     table = Table(title="per node (tokens)", box=box.SIMPLE_HEAD, title_justify="left")
-    table.add_column("node")
+    table.add_column("node", no_wrap=True)
     table.add_column("action", overflow="fold")
     for column in ("calls", "prompt", "completion"):
         table.add_column(column, justify="right")
@@ -56,9 +56,8 @@ def estimate_command(
             f"{tokens:,} tokens ({result.prompt_tokens:,} prompt + "
             f"{result.completion_tokens:,} completion), {dollars(result.cost_usd)}",
             highlight=False,
-            soft_wrap=True,
         )
         console.print(_nodes(result))
         console.print("assumptions:")
         for assumption in result.assumptions:
-            console.print(f"- {assumption}", highlight=False, soft_wrap=True)
+            console.print(f"- {assumption}", highlight=False)

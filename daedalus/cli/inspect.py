@@ -33,14 +33,17 @@ _WIDE = 120  # narrower consoles get the runs table without model, calls, tokens
 
 
 def _runs_table(summaries: list[RunSummary], layout: StoreLayout, *, wide: bool) -> Table:
+    """One row per run; below ``_WIDE`` columns the template and mode go under the run id, so
+    an 80-column terminal shows every id, template and status whole."""
     table = Table(
         title=f"{len(summaries)} runs in {layout.root}", box=box.SIMPLE_HEAD, pad_edge=False,
-        collapse_padding=True,
+        collapse_padding=True, title_justify="left",
     )
-    table.add_column("id", no_wrap=True)
-    table.add_column("template", overflow="fold", min_width=8)
-    table.add_column("mode", overflow="fold", min_width=5)
-    table.add_column("status", overflow="fold", min_width=9)
+    table.add_column("id" if wide else "id / template · mode", no_wrap=wide)
+    if wide:
+        table.add_column("template", no_wrap=True)
+        table.add_column("mode", no_wrap=True)
+    table.add_column("status", no_wrap=True)
     if wide:
         table.add_column("model", overflow="fold")
     for column in ("timepoints", *(("calls", "tokens") if wide else ()), "dollars"):
@@ -48,12 +51,15 @@ def _runs_table(summaries: list[RunSummary], layout: StoreLayout, *, wide: bool)
     if wide:
         table.add_column("started (UTC)", no_wrap=True)
     for s in summaries:
-        model = ["OFFLINE" if s.offline else s.model] if wide else []
-        usage = [str(s.calls), f"{s.tokens:,}"] if wide else []
-        started = [s.started_at.strftime("%Y-%m-%d %H:%M")] if wide else []
+        if wide:
+            named = [s.id, s.template, s.mode.value]
+            extra = ["OFFLINE" if s.offline else s.model]
+            usage = [str(s.calls), f"{s.tokens:,}"]
+            started = [s.started_at.strftime("%Y-%m-%d %H:%M")]
+        else:
+            named, extra, usage, started = [f"{s.id}\n{s.template} · {s.mode.value}"], [], [], []
         table.add_row(
-            s.id, s.template, s.mode.value, s.status, *model, str(s.timepoints), *usage,
-            dollars(s.cost_usd), *started,
+            *named, s.status, *extra, str(s.timepoints), *usage, dollars(s.cost_usd), *started,
         )
     return table
 
@@ -142,7 +148,7 @@ def query_command(
         )
         if answer.generated:
             console.print(f"generated on demand (M9): {', '.join(answer.generated)}")
-        console.print(answer.answer.strip(), highlight=False, soft_wrap=True)
+        console.print(answer.answer.strip(), highlight=False)
         table = Table(title=f"cited exposures ({len(cited)})", box=box.SIMPLE_HEAD)
         for column in ("id", "kind", "from", "at", "information"):
             table.add_column(column, overflow="fold")

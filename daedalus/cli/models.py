@@ -82,10 +82,11 @@ def models_command(
             )
             registry = result.registry
             _report_refresh(console, result, save)
+        wide = console.width >= _WIDE
         if chosen_action is None:
-            console.print(_registry_table(registry))
+            console.print(_registry_table(registry, wide=wide))
         else:
-            _print_chain(console, chosen_action, registry, preference)
+            _print_chain(console, chosen_action, registry, preference, wide=wide)
 
 
 def _parse_action(text: str) -> ActionType:
@@ -121,20 +122,26 @@ def _price(per_million: float) -> str:
     return "free" if per_million == 0 else f"{per_million:.3f}"
 
 
-def _registry_table(registry: ModelRegistry) -> Table:
+_WIDE = 110
+"""Narrower consoles get the tables without the columns a choice does not turn on, and model
+ids are never cut (an 80-column terminal shows them whole)."""
+
+
+def _registry_table(registry: ModelRegistry, *, wide: bool = True) -> Table:
     dates = sorted({profile.prices_as_of for profile in registry})
     title = f"{len(registry)} models ({', '.join(registry.sources) or 'in memory'})"
     if len(dates) == 1:
         title += f", prices as of {dates[0].isoformat()}"
-    table = Table(title=title, box=box.SIMPLE_HEAD)
-    table.add_column("id", overflow="fold")
-    table.add_column("context", justify="right")
-    table.add_column("$/1M prompt", justify="right")
-    table.add_column("$/1M compl.", justify="right")
-    table.add_column("licence", overflow="fold")
-    table.add_column("synthetic ok")
-    table.add_column("structured", overflow="fold")
-    if len(dates) > 1:
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("context", justify="right", no_wrap=True)
+    table.add_column("$/1M in", justify="right", no_wrap=True)
+    table.add_column("$/1M out", justify="right", no_wrap=True)
+    if wide:
+        table.add_column("licence", overflow="fold")
+        table.add_column("synthetic ok")
+        table.add_column("structured", overflow="fold")
+    if len(dates) > 1 and wide:
         table.add_column("priced on")
     for profile in registry:
         cells = [
@@ -142,18 +149,26 @@ def _registry_table(registry: ModelRegistry) -> Table:
             f"{profile.context_length:,}",
             _price(profile.prompt_price_per_million),
             _price(profile.completion_price_per_million),
-            profile.licence,
-            "yes" if profile.synthetic_data_ok else "no",
-            profile.structured_output.value,
         ]
-        if len(dates) > 1:
+        if wide:
+            cells += [
+                profile.licence,
+                "yes" if profile.synthetic_data_ok else "no",
+                profile.structured_output.value,
+            ]
+        if len(dates) > 1 and wide:
             cells.append(profile.prices_as_of.isoformat())
         table.add_row(*cells)
     return table
 
 
 def _print_chain(
-    console: Console, action: ActionType, registry: ModelRegistry, preference: Preference
+    console: Console,
+    action: ActionType,
+    registry: ModelRegistry,
+    preference: Preference,
+    *,
+    wide: bool = True,
 ) -> None:
     requirements = ACTION_REQUIREMENTS[action]
     chain = fallback_chain(action, registry, preference=preference)
@@ -168,19 +183,26 @@ def _print_chain(
         "cost fallback": select_model(action, registry, COST_FIRST),
         "speed fallback": select_model(action, registry, SPEED_FIRST),
     }
-    table = Table(title=f"fallback chain for {action.value}", box=box.SIMPLE_HEAD)
+    table = Table(title=f"fallback chain for {action.value}", box=box.SIMPLE_HEAD,
+                  title_justify="left", pad_edge=False)
     table.add_column("#", justify="right")
-    table.add_column("id", overflow="fold")
-    table.add_column("why")
+    table.add_column("id" if wide else "id / why", no_wrap=True)
+    if wide:
+        table.add_column("why", no_wrap=True)
     table.add_column("score", justify="right")
-    table.add_column("quality", justify="right")
-    table.add_column("speed", justify="right")
-    table.add_column("$/1M blended", justify="right")
-    table.add_column("structured", overflow="fold")
+    if wide:
+        table.add_column("quality", justify="right")
+        table.add_column("speed", justify="right")
+    table.add_column("$/1M" if not wide else "$/1M blended", justify="right")
+    table.add_column("structured", no_wrap=True)
     for position, profile in enumerate(chain, start=1):
         why = next((role for role, best in roles.items() if best.id == profile.id), "next best")
-        cells = _chain_cells(profile, action, preference)
-        table.add_row(str(position), profile.id, why, *cells)
+        score, quality, speed, price, structured = _chain_cells(profile, action, preference)
+        if wide:
+            table.add_row(str(position), profile.id, why, score, quality, speed, price,
+                          structured)
+        else:
+            table.add_row(str(position), f"{profile.id}\n{why}", score, price, structured)
     console.print(table)
 
 

@@ -88,8 +88,10 @@ class ModelAsker:
         clock: Callable[[], float],
         sleep: Callable[[float], Awaitable[None]],
         secrets: tuple[str, ...],
+        call_slots: asyncio.Semaphore | None = None,
     ) -> None:
         self.ledger, self.budget, self.cache = ledger, budget, cache
+        self._call_slots = call_slots
         self.seed, self.concurrency, self.policy = seed, concurrency, policy
         self.max_reasks = max_reasks
         self._rate_limiter = rate_limiter
@@ -369,6 +371,8 @@ class ModelAsker:
         return base.bind(**kwargs)
 
     def _semaphore(self) -> asyncio.Semaphore:
+        if self._call_slots is not None:  # shared with other routers on the same loop (a batch)
+            return self._call_slots
         loop = asyncio.get_running_loop()
         with self._lock:
             semaphore = self._semaphores.get(loop)

@@ -51,6 +51,7 @@ _SHAPES: dict[str, tuple[tuple[str, str], ...]] = {
 _LEADS = tuple(sorted({lead for shapes in _SHAPES.values() for lead, _ in shapes if lead}))
 _NOTHING = ("{to}I have nothing on record that settles this.",
             "{to}I cannot add anything I know for certain.")
+_SAID_NOTHING = frozenset(line.format(to="") for line in _NOTHING)
 
 
 def _section(text: str, heading: str) -> str:
@@ -180,7 +181,8 @@ def _extraction(system: str, user: str, schema: Mapping[str, Any], dice: Dice) -
                 line = line[len(lead):]
                 break
         line = _sentence(line)
-        if len(_words(line)) < 3:
+        bare = re.sub(r"^[A-Z][\w'-]+, ", "", line)
+        if len(_words(line)) < 3 or f"{bare}." in _SAID_NOTHING:  # says nothing new
             continue
         facts.append({"turn_index": int(match["index"]), "information": line[:300],
                       "confidence": 0.8})

@@ -30,6 +30,7 @@ from daedalus.llm._compose import Writer
 from daedalus.llm._dice import Dice
 from daedalus.llm._material import gather_material
 from daedalus.llm._portal_evidence import answer_from_evidence
+from daedalus.llm._reading_writers import reading_answer
 from daedalus.llm._request import (
     OutputKind,
     OutputRequest,
@@ -127,6 +128,8 @@ class OfflineChatModel(BaseChatModel):
             if value is None:
                 system, user = _text_of(messages, "system"), _text_of(messages, "human")
                 value = scene_answer(schema, system, user, dice.child("scene"))
+            if value is None:
+                value = reading_answer(schema, user, dice.child("reading"))
             if value is None:
                 value = scenario_answer(schema, user, dice.child("scenario"))
             if value is None:

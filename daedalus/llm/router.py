@@ -69,7 +69,9 @@ class Router:
     Build one with ``Router.offline()``, ``Router.for_chat_model(model)``,
     ``Router.openrouter()`` or ``Router.from_env()``. Keyword options shared by all four:
     ``ledger``, ``budget``, ``cache``, ``seed`` (sent with every request and part of the cache
-    key), ``concurrency`` (requests in flight per event loop, default 8),
+    key), ``concurrency`` (requests in flight per event loop, default 8), ``call_slots`` (an
+    ``asyncio.Semaphore`` shared with other routers on one loop, replacing ``concurrency``:
+    the runs of a batch share one limit),
     ``requests_per_second`` or ``rate_limiter``, ``max_retries`` (per model, default 3),
     ``max_reasks`` (per model, default 2), ``clock`` (monotonic seconds, for latency) and
     ``sleep`` (the async sleep used between retries).
@@ -95,6 +97,7 @@ class Router:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         secrets: Sequence[str] = (),
+        call_slots: asyncio.Semaphore | None = None,
     ) -> None:
         if concurrency < 1:
             raise ConfigError(f"router concurrency must be at least 1, got {concurrency}")
@@ -128,6 +131,7 @@ class Router:
             clock=clock,
             sleep=sleep,
             secrets=tuple(s for s in secrets if s),
+            call_slots=call_slots,
         )
 
     # -- calls ---------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -28,7 +30,7 @@ from daedalus.runs._execute import (
 )
 from daedalus.runs._lease import HeldLease, hold_lease
 from daedalus.runs._ledger_log import LedgerLog
-from daedalus.runs._router import build_router
+from daedalus.runs._router import GuardFactory, build_router
 from daedalus.runs._run import Run
 from daedalus.scenario import Scenario
 from daedalus.store import SqliteRunStore, StoreLayout
@@ -36,7 +38,7 @@ from daedalus.store._health import check_store
 from daedalus.store.record import RunMeta, RunRecord
 from daedalus.templates import load_template
 
-__all__ = ["branch", "new_run_id", "resume", "run"]
+__all__ = ["Sharing", "branch", "new_run_id", "resume", "resume_execution", "run"]
 
 PathLike = str | os.PathLike[str]
 
@@ -63,6 +65,7 @@ def _router_for(
     offline_latency: float,
     spent_usd: float = 0.0,
     request_timeout: float | None = None,
+    sharing: Sharing | None = None,
 ) -> tuple[Router, str, str | None]:
     log = LedgerLog.of(layout.root, run_id)
     choice = build_router(
@@ -77,8 +80,27 @@ def _router_for(
         ledger=Ledger(on_record=log.append, on_settle=log.settle),
         spent_usd=spent_usd,
         request_timeout=request_timeout,
+        guard=sharing.guard if sharing is not None else None,
+        call_slots=sharing.call_slots if sharing is not None else None,
     )
     return choice.router, choice.label, choice.notice
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """What a run shares with the other runs of a batch: a budget guard factory (a cap over
+    all of them, checked before each call) and a limit on calls in flight on one event loop."""
+
+    guard: GuardFactory | None = None
+    call_slots: asyncio.Semaphore | None = None
+
+
+@dataclass(frozen=True)
+class _Started:
+    layout: StoreLayout
+    meta: RunMeta
+    scenario: Scenario
+    router: Router
 
 
 def run(
@@ -99,6 +121,7 @@ def run(
     on_notice: Callable[[str], None] | None = None,
     router: Router | None = None,
     request_timeout: float | None = None,
+    sharing: Sharing | None = None,
 ) -> Run:
     """Run a scenario (a ``Scenario``, a shipped template id or a YAML path) and store it.
 
@@ -109,7 +132,43 @@ def run(
     checkpointed in the store (``store``, else ``$DAEDALUS_HOME``, else ``./daedalus_runs``)
     and resumable with ``resume(run.id)`` after any failure. ``out`` writes the exports.
     ``request_timeout`` bounds each request to a real model in seconds (default 120).
+    ``sharing`` ties the run to the other runs of a batch (see ``daedalus.batch``).
     """
+    started = _start(
+        scenario, model=model, seed=seed, store=store, budget=budget, budget_mode=budget_mode,
+        concurrency=concurrency, base_url=base_url, offline_latency=offline_latency,
+        run_id=run_id, on_notice=on_notice, router=router, request_timeout=request_timeout,
+        sharing=sharing,
+    )
+    with hold_lease(started.layout, started.meta.id) as lease:
+        execution = Execution(
+            started.scenario, started.meta, started.layout, started.router, seed, progress, lease
+        )
+        values = run_coroutine(execution.drive({"scenario": started.scenario}))
+        finished = Run(execution.save(values, status="completed"), started.layout)
+    if out is not None:
+        finished.export(out, formats)
+    return finished
+
+
+def _start(
+    scenario: Scenario | PathLike,
+    *,
+    model: str | None,
+    seed: int,
+    store: PathLike | None,
+    budget: float | None,
+    budget_mode: str | None,
+    concurrency: int,
+    base_url: str | None,
+    offline_latency: float,
+    run_id: str | None,
+    on_notice: Callable[[str], None] | None,
+    router: Router | None,
+    request_timeout: float | None,
+    sharing: Sharing | None,
+) -> _Started:
+    """Register a new run in the store (not yet leased) and build the router it uses."""
     scenario = _scenario(scenario)
     layout = check_store(StoreLayout.at(store))
     run_id = run_id or new_run_id()
@@ -122,7 +181,7 @@ def run(
         router, label, notice = _router_for(
             layout, run_id, model=model, base_url=base_url, seed=seed, budget=budget,
             budget_mode=mode, concurrency=concurrency, offline_latency=offline_latency,
-            request_timeout=request_timeout,
+            request_timeout=request_timeout, sharing=sharing,
         )
     if notice and on_notice is not None:
         on_notice(notice)
@@ -143,13 +202,7 @@ def run(
     with SqliteRunStore(layout.runs_db) as runs:
         runs.create_run(meta)
         runs.save_record(runs.load_record(run_id).model_copy(update={"scenario": scenario}))
-    with hold_lease(layout, run_id) as lease:
-        execution = Execution(scenario, meta, layout, router, seed, progress, lease)
-        values = run_coroutine(execution.drive({"scenario": scenario}))
-        finished = Run(execution.save(values, status="completed"), layout)
-    if out is not None:
-        finished.export(out, formats)
-    return finished
+    return _Started(layout, meta, scenario, router)
 
 
 def resume(
@@ -164,6 +217,7 @@ def resume(
     router: Router | None = None,
     wait: bool = False,
     request_timeout: float | None = None,
+    sharing: Sharing | None = None,
 ) -> Run:
     """Continue a run from its last checkpoint; completed model calls are not repeated (their
     answers come from the response cache, at no cost). A completed run is returned as is.
@@ -177,14 +231,16 @@ def resume(
             record = runs.load_record(run_id)  # as the previous owner left it
         if record.run.status == "completed":
             return Run(record, layout)
-        return _resume_leased(
+        execution = resume_execution(
             layout, record, lease, progress=progress, offline_latency=offline_latency,
             concurrency=concurrency, budget=budget, on_notice=on_notice, router=router,
-            request_timeout=request_timeout,
+            request_timeout=request_timeout, sharing=sharing,
         )
+        values = run_coroutine(execution.drive(None))
+        return Run(execution.save(values, status="completed"), layout)
 
 
-def _resume_leased(
+def resume_execution(
     layout: StoreLayout,
     record: RunRecord,
     lease: HeldLease,
@@ -196,7 +252,10 @@ def _resume_leased(
     on_notice: Callable[[str], None] | None,
     router: Router | None,
     request_timeout: float | None = None,
-) -> Run:
+    sharing: Sharing | None = None,
+) -> Execution:
+    """The execution that continues a stored, unfinished run whose lease is held (its status
+    saved as running, and a new cap kept); drive it with ``execution.drive(None)``."""
     run_id = record.run.id
     if record.scenario is None:
         raise RunError(f"run {run_id!r} has no stored scenario and cannot be resumed")
@@ -212,14 +271,14 @@ def _resume_leased(
     router, notice = _router_again(
         layout, record.model_copy(update={"run": meta}), router=router, budget=budget,
         concurrency=concurrency, offline_latency=offline_latency, doing="resume",
+        sharing=sharing,
     )
     if notice and on_notice is not None:
         on_notice(notice)
     execution = Execution(record.scenario, meta, layout, router, meta.seed, progress, lease)
     with SqliteRunStore(layout.runs_db) as runs:  # the status, and a new cap, kept at once
         runs.save_record(record.model_copy(update={"run": meta}))
-    values = run_coroutine(execution.drive(None))
-    return Run(execution.save(values, status="completed"), layout)
+    return execution
 
 
 def _router_again(
@@ -231,6 +290,7 @@ def _router_again(
     concurrency: int,
     offline_latency: float,
     doing: str,
+    sharing: Sharing | None = None,
 ) -> tuple[Router, str | None]:
     """The router a stored run continues with: the one handed in, else one rebuilt from the
     run's own options (model, server, budget). The rebuilt budget counts every dollar the run's
@@ -251,6 +311,7 @@ def _router_again(
         budget=budget if budget is not None else meta.budget_usd,
         budget_mode=meta.budget_mode or fallback_mode, concurrency=concurrency,
         offline_latency=offline_latency, spent_usd=spent, request_timeout=meta.request_timeout_s,
+        sharing=sharing,
     )
     return rebuilt, notice
 
@@ -281,6 +342,7 @@ def branch(
     router: Router | None = None,
     wait: bool = False,
     on_notice: Callable[[str], None] | None = None,
+    sharing: Sharing | None = None,
 ) -> Run:
     """Fork a finished forward-mode run after moment ``at`` with ``intervention`` (M12).
 
@@ -300,7 +362,7 @@ def branch(
             record = runs.load_record(run_id)
         return _branch_leased(
             layout, record, lease, at=at, intervention=intervention, branch_id=branch_id,
-            progress=progress, offline_latency=offline_latency, router=router,
+            progress=progress, offline_latency=offline_latency, router=router, sharing=sharing,
         )
 
 
@@ -315,6 +377,7 @@ def _branch_leased(
     progress: ProgressSink | None,
     offline_latency: float,
     router: Router | None,
+    sharing: Sharing | None = None,
 ) -> Run:
     run_id = record.run.id
     scenario = record.scenario
@@ -328,7 +391,7 @@ def _branch_leased(
     meta = record.run
     router, _ = _router_again(
         layout, record, router=router, budget=None, concurrency=8,
-        offline_latency=offline_latency, doing="branch",
+        offline_latency=offline_latency, doing="branch", sharing=sharing,
     )
     execution = Execution(scenario, meta, layout, router, meta.seed, progress, lease)
     try:

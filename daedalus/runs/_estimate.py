@@ -1,13 +1,14 @@
 """``estimate``: calls, tokens and dollars of a scenario before running it.
 
 The call count follows the mode graph's structure (setup, one event per moment, PORTAL's
-candidates, trials and judge per step, counterfactual branches) and a dialog of ``turn_budget``
-turns, with its quality gate and three readers, at each moment the run's own participant gate
-would open (``dialog_sizes``: ADPRS activation, circadian refusals and the fidelity plan over the
-planned moments). Prompt sizes are the node's prompt template plus the material a moment adds;
-completions are the node's output budget. Dollars use the registry prices of the model each
-action would be routed to (or the pinned model). It leans high: the whole cast is assumed
-present and every dialog runs its full turn budget.
+candidates, trials and judge per step, counterfactual branches) and a dialog at each moment the
+run's own participant gate would open (``dialog_sizes``: ADPRS activation with the importance a
+moment is expected to get, circadian refusals and the fidelity plan over the planned moments).
+A dialog speaks a turn short of its ``turn_budget`` (the scene closes once everyone was heard),
+with the expected retries: steering again for a refused beat, rewriting a refused line, and a
+second verdict when the weakest turn is rewritten. Prompt sizes are the node's prompt template
+plus the material a moment adds; completions are the node's output budget. Dollars use the
+registry prices of the model each action would be routed to (or the pinned model).
 """
 
 from __future__ import annotations
@@ -52,6 +53,22 @@ NODE_COSTS: dict[str, tuple[ActionType, int, int]] = {
 }
 
 
+_RESTEERS = 1.05
+"""Steering calls per spoken turn: a turn the gate refuses for its beat is steered again."""
+_REWRITES = 1.2
+"""Character calls per spoken turn: one in five lines is refused by the surface gate and
+rewritten (the rate the catalogue's offline runs show)."""
+_VERDICTS = 1.5
+"""Quality-gate verdicts per dialog: one at the end, and half the dialogs rewrite their weakest
+turn once and are judged again."""
+
+
+def _importance(index: int, moments: int) -> float:
+    """The importance a moment is expected to get: rising from about 0.35 to 0.9 as the story
+    nears its last moment (the event writer is asked to weigh moments that way)."""
+    return round(min(1.0, 0.35 + 0.55 * (index + 1) / max(moments, 1)), 2)
+
+
 class Estimate(BaseModel):
     """What a run of a scenario should cost, before it runs."""
 
@@ -84,7 +101,7 @@ def dialog_sizes(scenario: Scenario) -> list[int]:
     named cast present, and each goes through the gate the run uses: ADPRS activation, circadian
     and bodily refusals, animism, the fidelity plan's floors and the participant cap (fewer than
     two people means no dialog). Activation follows the importance the event writer gives each
-    moment, unknown before the run, so every moment counts as fully important: an upper bound.
+    moment, unknown before the run: each moment gets the expected one (``_importance``).
     """
     entities = {
         spec.id: Entity(id=spec.id, name=spec.name, kind=spec.kind, role=spec.role)
@@ -105,12 +122,13 @@ def dialog_sizes(scenario: Scenario) -> list[int]:
     chronotypes = {spec.id: spec.chronotype for spec in scenario.entities}
     line: list[Timepoint] = []
     sizes: list[int] = []
-    for index in range(_moments(scenario)):
+    moments = _moments(scenario)
+    for index in range(moments):
         slot = slot_id(min(index, scenario.timeline.steps - 1))
         line.append(Timepoint(
             id=f"tp-{index:03d}", timestamp=scenario.timeline.at(scenario.start_time, index),
             causal_parent=line[-1].id if line else None, event_description="planned moment",
-            entities_present=tuple(entities), importance=1.0,
+            entities_present=tuple(entities), importance=_importance(index, moments),
         ))
         floors = {e: plan.cells.levels.get(e, {}).get(slot, entity.metadata.resolution)
                   for e, entity in entities.items()}
@@ -149,12 +167,16 @@ def _calls(scenario: Scenario) -> Counter[str]:
         branches = scenario.branching.branches
         calls["next_event"] += branches * max(0, after - 1)  # the first is the intervention
         dialogs += sizes[fork + 1:] * branches  # a branch's moments sit where the line's did
+    spoken = 0
     for people in (p for p in dialogs if p):
-        turns = turn_budget(people, scenario.scene.tension, scenario.dialog.max_turns)
-        calls.update(steering=turns, character=turns, quality_gate=1, extraction=1,
-                     relationships=1, prospection=1)
+        budget = turn_budget(people, scenario.scene.tension, scenario.dialog.max_turns)
+        spoken += min(budget, max(people, budget - 1))  # the scene closes a turn early
+        calls.update(extraction=1, relationships=1, prospection=1)
     held = sum(1 for p in dialogs if p)
-    calls["progressive_training"] += max(1, held // 3)
+    if held:
+        calls.update(steering=round(spoken * _RESTEERS), character=round(spoken * _REWRITES),
+                     quality_gate=round(held * _VERDICTS))
+    calls["progressive_training"] += held // 3
     calls["vertical_expansion"] += max(1, len(dialogs) // 4)
     return calls
 
@@ -197,7 +219,8 @@ def estimate(
         assumptions=(
             "the whole named cast is present at every moment; a dialog is held where the run's "
             "gate (ADPRS, circadian, fidelity plan) admits two or more of them",
-            "dialogs run their full turn budget; no quality-gate rewrites or re-asks",
+            "dialogs close a turn before their budget, with the average rate of rewritten "
+            "lines and re-judged dialogs",
             "PORTAL steps accept a candidate on the first proposal (no backtracking)",
             "prices are the registry's, per model M18 would choose for each action",
         ),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +14,11 @@ from daedalus.llm.cache import ResponseCache
 from daedalus.llm.ledger import Ledger
 from daedalus.llm.router import Router
 
-__all__ = ["OFFLINE_NOTICE", "RouterChoice", "build_router", "model_label"]
+__all__ = ["OFFLINE_NOTICE", "GuardFactory", "RouterChoice", "build_router", "model_label"]
+
+GuardFactory = Callable[[float | None, BudgetMode, float], BudgetGuard]
+"""Builds a run's budget guard from (cap, mode, dollars spent before): ``BudgetGuard`` itself,
+or a guard that also answers to a cap shared with other runs (a batch's)."""
 
 OFFLINE_NOTICE = (
     "Using the offline model (no key, no network). Set OPENROUTER_API_KEY to route each node "
@@ -55,6 +61,8 @@ def build_router(
     ledger: Ledger,
     spent_usd: float = 0.0,
     request_timeout: float | None = None,
+    guard: GuardFactory | None = None,
+    call_slots: asyncio.Semaphore | None = None,
 ) -> RouterChoice:
     """The router for a run.
 
@@ -62,11 +70,15 @@ def build_router(
     OpenAI-compatible server (Ollama, vLLM, OpenRouter itself). Otherwise OpenRouter with M18
     routing, or ``model`` pinned first in every fallback chain. ``spent_usd`` is what the run
     spent in earlier processes: the budget counts it. ``request_timeout`` bounds each request
-    to a real model (seconds; default ``DEFAULT_TIMEOUT_S``).
+    to a real model (seconds; default ``DEFAULT_TIMEOUT_S``). ``guard`` builds the budget guard
+    (default ``BudgetGuard``); ``call_slots`` is a limit on calls in flight shared with other
+    routers on the same event loop.
     """
-    budget = BudgetGuard(budget_usd, BudgetMode(budget_mode), spent_usd=spent_usd)
+    make_guard: GuardFactory = guard if guard is not None else _plain_guard
+    budget = make_guard(budget_usd, BudgetMode(budget_mode), spent_usd)
     shared: dict[str, Any] = {
-        "seed": seed, "concurrency": concurrency, "cache": cache, "ledger": ledger, "budget": budget
+        "seed": seed, "concurrency": concurrency, "cache": cache, "ledger": ledger,
+        "budget": budget, "call_slots": call_slots,
     }
     label = model_label(model, base_url)
     if label == "offline":
@@ -79,3 +91,7 @@ def build_router(
         router = Router.openrouter(base_url=server, model=model, **shared)
         return RouterChoice(router, label, None)
     return RouterChoice(Router.from_env(model=model, **shared), label, None)
+
+
+def _plain_guard(limit_usd: float | None, mode: BudgetMode, spent_usd: float) -> BudgetGuard:
+    return BudgetGuard(limit_usd, mode, spent_usd=spent_usd)

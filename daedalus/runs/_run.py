@@ -78,8 +78,9 @@ class Run:
         return self.record.knowledge_at(entity_id, timepoint_id)
 
     def summary(self) -> dict[str, Any]:
-        """Headline figures: timepoints, dialogs, calls, tokens, dollars (billed, and the worst
-        case of requests in doubt), mechanisms fired."""
+        """Headline figures: timepoints (of which ``detail_moments``: the beats M8 wrote inside
+        a moment, ids ending ``.m1``, ``.m2``, ...), dialogs, calls, tokens, dollars (billed, and
+        the worst case of requests in doubt), mechanisms fired."""
         totals = self.ledger.totals()
         fired = sorted((k for k, v in self.mechanisms.items() if v), key=lambda k: int(k[1:]))
         return {
@@ -90,6 +91,7 @@ class Run:
             "model": self.record.run.model,
             "offline": self.offline,
             "timepoints": len(self.timepoints),
+            "detail_moments": sum(1 for tp in self.timepoints if tp.moment_of is not None),
             "dialogs": len(self.dialogs),
             "turns": sum(len(d.turns) for d in self.dialogs),
             "exposures": len(self.exposures),

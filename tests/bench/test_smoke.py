@@ -41,6 +41,7 @@ TARGETED = {
         "replay_new_calls", "replay_run_json_same", "branch_calls_over_allowance",
     },
     "world_engine": {"tiny_ms_per_tick", "tiny_peak_rss_gb", "snapshot_tick_ratio"},
+    "batch": {"runs_identical_to_alone", "throughput_2_over_1_workers"},
 }
 """Per benchmark, the figures that carry the issue's targets."""
 

@@ -31,7 +31,7 @@ def test_models_lists_the_registry():
     assert result.exit_code == 0, result.output
     for model in ModelRegistry.default():
         assert model.id in result.stdout
-    for header in ("context", "$/1M prompt", "$/1M compl.", "licence", "synthetic ok"):
+    for header in ("context", "$/1M in", "$/1M out", "licence", "synthetic ok"):
         assert header in result.stdout
     assert "131,072" in result.stdout and "Apache-2.0" in result.stdout
     assert "json_schema" in result.stdout and "function_calling" in result.stdout
@@ -164,3 +164,16 @@ def test_help_lists_the_models_command():
     result = run("--help")
     assert result.exit_code == 0
     assert "models" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["models"], ["models", "--action", "dialog_synthesis"]])
+def test_model_tables_fit_80_columns_with_ids_whole(args):
+    result = CliRunner().invoke(app, args, env={**WIDE, "COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80, result.stdout
+    words = set(result.stdout.split())
+    if len(args) == 1:
+        assert {m.id for m in ModelRegistry.default()} <= words
+    else:
+        chain = fallback_chain(ActionType.DIALOG_SYNTHESIS, ModelRegistry.default())
+        assert {m.id for m in chain} <= words

@@ -95,3 +95,15 @@ def test_show_invalid_yaml_names_the_field(tmp_path: Path) -> None:
     result = invoke("show", path)
     assert result.exit_code == 2
     assert "entities: required field is missing" in one_error_line(result)
+
+
+@pytest.mark.parametrize("args", [["list"], ["show", "castaway_colony_branching"]])
+def test_catalogue_tables_fit_80_columns_with_ids_whole(args: list[str]) -> None:
+    result = invoke(*args, COLUMNS="80")
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80, result.stdout
+    words = set(result.stdout.split())
+    if args == ["list"]:
+        assert {t.id for t in list_templates()} <= words
+    else:
+        assert {e.id for e in load_template("castaway_colony_branching").entities} <= words

@@ -41,3 +41,10 @@ def test_estimate_of_an_unknown_template_or_model_is_bad_input() -> None:
     assert result.exit_code == 2 and "no template named" in one_error_line(result)
     result = invoke("estimate", "board_meeting", "--model", "acme/none-1b")
     assert result.exit_code == 2 and "acme/none-1b" in one_error_line(result)
+
+
+def test_the_estimate_fits_80_columns() -> None:
+    result = invoke("estimate", "mars_mission_portal", COLUMNS="80")
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80, result.stdout
+    assert "portal_candidates" in result.stdout.split()

@@ -113,3 +113,21 @@ def test_query_answers_with_cited_exposures(store: Path) -> None:
     hers = {event.id for event in exposures if event.entity_id == "ines_moreau"}
     assert cited <= hers and any(event_id in result.stdout for event_id in hers)
     assert data["resolution_after"] in ("scene", "graph", "dialog", "trained", "tensor_only")
+
+
+def test_at_80_columns_runs_shows_every_id_template_and_status_whole(store: Path) -> None:
+    result = invoke("runs", "--store", store, COLUMNS="80")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, result.stdout
+    words = set(result.stdout.split())
+    assert set(run_ids(store)) <= words
+    assert {"board_meeting", "convergence_simple", "completed", "pearl"} <= words
+
+
+def test_at_80_columns_the_query_table_fits(store: Path) -> None:
+    result = invoke("query", "last", "What did Helen Park know at step 1?", "--store", store,
+                    COLUMNS="80")
+    assert result.exit_code == 0, result.output
+    table = result.stdout.split("cited exposures", 1)[1]
+    assert max(len(line) for line in table.splitlines()) <= 80, table

@@ -13,6 +13,9 @@ EVENTS = [
     {"event": "timepoint", "index": 1, "of": 2, "id": "tp-001"},
     {"event": "branch", "id": "b1", "fork": "tp-000"},
     {"event": "portal_step", "step": 1, "of": 3, "slot": 2, "decision": "accept", "total": 0.81},
+    {"event": "portal_step", "step": 1, "of": 3, "slot": 1, "time": "2026-09-13T10:00:00",
+     "decision": "repropose"},
+    {"event": "detail", "id": "tp-001", "ids": ["tp-001.m1", "tp-001.m2", "tp-001.m3"]},
     {"event": "portal_forward", "step": 3, "of": 4, "id": "slot-002"},
     {"event": "elaborate", "entity": "ada"},
 ]
@@ -28,7 +31,10 @@ def test_each_event_reads_as_one_line() -> None:
         "moment 1/2 tp-000",
         "moment 2/2 tp-001",
         "branch b1 forks after tp-000",
-        "backward step 1/3: slot 2 accept (score 0.81)",
+        "backward search: slot 2 filled, score 0.81 [1/3 slots filled]",
+        "backward search: re-proposing slot 1 (2026-09-13) (no candidate reached the target)",
+        "  detail of tp-001: 3 beats inside that moment (tp-001.m1 to tp-001.m3; vertical "
+        "expansion, M8)",
         "forward 3/4 slot-002",
         "elaborate entity=ada",
     ]
@@ -64,8 +70,11 @@ def test_on_a_terminal_the_bar_follows_the_phase() -> None:
         assert task.completed == 2
         progress(EVENTS[3])
         assert (task.description, task.completed, task.total) == ("backward search", 1, 3)
+        progress(EVENTS[4])  # a re-proposal is a note: the slot is not filled yet
+        assert task.completed == 1
         progress(EVENTS[2])
         assert task.description == "branch b1"
     text = buffer.getvalue()
     assert "branch b1 forks after tp-000" in text  # notes print above the bar
     assert "backward search" in text
+    assert "re-proposing slot 1 (2026-09-13) (no candidate reached the target)" in text

@@ -115,9 +115,15 @@ def test_pearl_line_is_written_by_the_model_chained_witnessed_and_talked_through
     assert out["decision_points"] == {
         "tp-000": DecisionPoint(question="Close the pier now?", options=("close it", "wait a week"))
     }
-    assert streamed == [
+    assert [e for e in streamed if e["event"] == "timepoint"] == [
         {"event": "timepoint", "index": i, "of": 3, "id": f"tp-00{i}"} for i in range(3)
     ]
+    details = {e["id"]: e["ids"] for e in streamed if e["event"] == "detail"}
+    written = {tp.moment_of: [] for tp in out["timepoints"] if tp.moment_of is not None}
+    for tp in out["timepoints"]:
+        if tp.moment_of is not None:
+            written[tp.moment_of].append(tp.id)
+    assert details and details == written  # progress names every detail moment (M8)
     assert out["consistency"].valid and not out["consistency"].violations
     assert check_pearl(out["timepoints"]).valid
     assert out["mechanisms"]["M7"] >= 2 and out["mechanisms"]["M17"] >= 2  # the plan and the verdict
@@ -141,7 +147,7 @@ def test_each_event_is_written_from_the_previous_moment_and_its_dialog():
 def test_pearl_runs_end_to_end_offline(offline_router):
     out, streamed = run(build_pearl_graph(), scenario(steps=4), offline_router)
     line = forward_line(out["timepoints"])
-    assert len(line) == 4 and len(streamed) == 4
+    assert len(line) == 4 and sum(e["event"] == "timepoint" for e in streamed) == 4
     assert all(tp.event_description for tp in line)
     assert [tp.causal_parent for tp in line[1:]] == [tp.id for tp in line[:-1]]
     assert out["consistency"].valid

@@ -8,9 +8,11 @@ import daedalus.runs as R
 from daedalus.llm.ledger import CallRecord
 from daedalus.llm.registry import ModelRegistry
 from daedalus.runs._estimate import NODE_COSTS, dialog_sizes
+from daedalus.store.record import RunRecord
 from daedalus.templates import list_templates, load_template
 
 QUICK = [t.id for t in list_templates() if t.tier == "quick"]
+TEMPLATES = [t.id for t in list_templates()]
 PINNED = "deepseek/deepseek-chat"
 PROMPT_PRICE = 2e-6
 COMPLETION_PRICE = 5e-6
@@ -22,13 +24,38 @@ def _no_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def ledgers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[CallRecord, ...]]:
-    """The ledger of an offline run of each quick template."""
-    root = tmp_path_factory.mktemp("store")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("OPENROUTER_API_KEY", raising=False)
-        patch.delenv("OPENROUTER_BASE_URL", raising=False)
-        return {t: R.run(t, store=root, run_id=t).record.ledger for t in QUICK}
+def ledgers(template_records: dict[str, RunRecord]) -> dict[str, tuple[CallRecord, ...]]:
+    """The ledger of the offline run of each shipped template (tests/runs/conftest.py)."""
+    return {t: record.ledger for t, record in template_records.items()}
+
+
+# Still outside 15 % (issue 13): the estimate seats every dialog to the participant cap and counts
+# one PORTAL proposal per slot; these runs differ from that structure.
+_STRAYS = {
+    "castaway_colony_branching": "branch dialogs seat two or three of eight, not five (x2.5)",
+    "detective_prospection": "more quiet-gate rewrites than the average run (x0.73)",
+    "dockworkers_strike_branching": "dialogs seat two, not three (x1.17)",
+    "election_upset_portal": "forward dialogs seat two, not three (x1.36)",
+    "grant_review_panel": "the first two moments stay quiet (x1.61)",
+    "litigation_portal": "slots are re-proposed (no candidate reached the target) (x0.71)",
+    "mars_mission_portal": "slots re-proposed, few forward dialogs (x1.35)",
+    "memoir_interleaved": "more gate rewrites than the average run (x0.84)",
+    "sec_investigation": "more gate rewrites than the average run (x0.83)",
+    "vc_pitch_roadshow": "the first two moments stay quiet (x1.28)",
+}
+
+
+@pytest.mark.parametrize(
+    "template",
+    [pytest.param(t, marks=pytest.mark.xfail(reason=_STRAYS[t], strict=True)) if t in _STRAYS
+     else t for t in TEMPLATES],
+)
+def test_the_estimate_is_within_fifteen_percent_of_an_offline_runs_calls(
+    ledgers: dict[str, tuple[CallRecord, ...]], template: str
+) -> None:
+    guess = R.estimate(load_template(template))
+    actual = len(ledgers[template])
+    assert abs(guess.calls - actual) <= 0.15 * actual, (guess.calls_by_node, actual)
 
 
 @pytest.mark.parametrize(
@@ -97,7 +124,8 @@ def test_routing_by_the_registry_prices_each_action_when_a_key_is_set(
 def test_a_dialog_is_only_counted_where_the_gate_would_let_two_people_talk() -> None:
     heist = load_template("heist_reverse")  # a night crew: 20:00, 23:00 and 02:00
     sizes = dialog_sizes(heist)
-    assert len(sizes) == heist.timeline.steps and all(size >= 2 for size in sizes)
+    assert len(sizes) == heist.timeline.steps
+    assert sizes[1:] == [3, 3]  # the first moment, least important, stays quiet (as runs show)
     sleepers = heist.model_copy(
         update={"entities": tuple(e.model_copy(update={"chronotype": "standard"})
                                   for e in heist.entities)}

@@ -180,6 +180,9 @@ def test_a_killed_owner_shows_interrupted_and_its_lease_is_taken_at_once(tmp_pat
     with SqliteRunStore(layout.runs_db) as runs:
         assert runs.list_runs()[0].status == "interrupted"
         assert runs.load_record(run_id).run.status == "running"  # as the killed process left it
+    listed = invoke("runs", "--store", tmp_path, "--json")  # what `daedalus runs` shows
+    assert listed.exit_code == 0, listed.output
+    assert [(r["id"], r["status"]) for r in json.loads(listed.stdout)] == [(run_id, "interrupted")]
     started = datetime.now(UTC)
     resumed = subprocess.run(
         [sys.executable, "-c", CLI, "resume", run_id, "--store", str(tmp_path), "--no-export"],

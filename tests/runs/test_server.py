@@ -3,6 +3,12 @@
 import asyncio
 import importlib.util
 import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -248,3 +254,63 @@ def test_a_routed_run_counts_m18_and_its_dollars():
     assert out["usage"]["totals"]["cost_usd"] == pytest.approx(COST * len(fake.requests))
     offline = invoke(server.pearl, {"template": "board_meeting", "seed": 2})
     assert "M18" not in offline["mechanisms"]  # the offline model is not an M18 choice
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll ``/ok`` until the server answers; fail with its log if it exits or never does."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"langgraph dev exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/ok", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"langgraph dev did not answer within 180 s:\n{log.read_text()}")
+
+
+def test_the_readmes_client_snippet_runs_against_langgraph_dev(tmp_path):
+    """`langgraph dev` as the README starts it (on a free port), then the README's
+    langgraph-sdk snippet, all offline and on loopback."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (snippet,) = re.findall(r"^```python server\n(.*?)^```", readme, flags=re.S | re.M)
+    assert ".venv/bin/langgraph dev --no-browser" in readme
+    default = "http://127.0.0.1:2024"
+    assert default in snippet
+    url = f"http://127.0.0.1:{_free_port()}"
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL", "LANGSMITH_API_KEY")}
+    env.update(LANGGRAPH_CLI_NO_ANALYTICS="1", LANGSMITH_TRACING="false",
+               LANGCHAIN_TRACING_V2="false")
+    log = tmp_path / "server.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "langgraph"), "dev", "--no-browser", "--no-reload",
+             "--port", url.rsplit(":", 1)[1]],
+            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_serving(url, server, log)
+            done = subprocess.run(
+                [sys.executable, "-c", snippet.replace(default, url)], env=env,
+                capture_output=True, text=True, timeout=180, check=False,
+            )
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    assert done.returncode == 0, f"{done.stderr}\n{log.read_text()}"
+    counts = re.match(r"(\d+) timepoints, (\d+) model calls\n", done.stdout)
+    assert counts is not None and int(counts[1]) >= 2 and int(counts[2]) > 0, done.stdout
+    assert "M11" in done.stdout.split() and "M19" in done.stdout.split()

@@ -7,14 +7,22 @@ validation records) and the mode's check recomputed from the record.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import daedalus.runs as R
+from daedalus.agents._common import instruction_runs
 from daedalus.domain import TemporalMode
+from daedalus.exports.fountain import render_fountain
+from daedalus.exports.narrative import render_narrative
+from daedalus.exports.run_json import run_document
+from daedalus.graphs.query import QueryAnswer
+from daedalus.kernel.dialog import word_runs
 from daedalus.kernel.temporal import (
     ConsistencyReport,
     check_branching,
@@ -30,28 +38,21 @@ from daedalus.llm.router import Router
 from daedalus.llm.selection import fallback_chain
 from daedalus.runs import _api
 from daedalus.runs._router import RouterChoice
-from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.runs._run import Run
+from daedalus.store import StoreLayout
 from daedalus.store.record import MECHANISM_IDS, RunRecord
-from daedalus.templates import list_templates
-
-TEMPLATES = [t.id for t in list_templates()]
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One store holding an offline run of every shipped template (run id = template id)."""
-    root = tmp_path_factory.mktemp("all_templates")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("OPENROUTER_API_KEY", raising=False)
-        patch.delenv("OPENROUTER_BASE_URL", raising=False)
-        for template in TEMPLATES:
-            R.run(template, store=root, run_id=template)
-    return root
+from daedalus.templates import load_template
+from tests.runs.conftest import TEMPLATES
 
 
 @pytest.fixture(scope="module")
-def records(store: Path) -> dict[str, RunRecord]:
-    with SqliteRunStore(StoreLayout(store).runs_db) as runs:
-        return {template: runs.load_record(template) for template in TEMPLATES}
+def store(template_store: Path) -> Path:
+    return template_store
+
+
+@pytest.fixture(scope="module")
+def records(template_records: dict[str, RunRecord]) -> dict[str, RunRecord]:
+    return template_records
 
 
 def _recomputed(record: RunRecord) -> list[ConsistencyReport]:
@@ -139,6 +140,78 @@ def test_offline_dialogs_are_conversations(records: dict[str, RunRecord], templa
         for turn in spoken:
             assert "(id " not in turn.content, (dialog.id, turn.content)
             assert not word_runs(turn.content) & runs, (dialog.id, turn.content)
+
+
+@pytest.fixture(scope="module")
+def answers(store: Path, records: dict[str, RunRecord]) -> dict[str, QueryAnswer]:
+    """Per template, the answer to a question about its first entity at its last moment."""
+    replies = {}
+    for template, record in records.items():
+        first = record.entities[0]
+        run = Run(record, StoreLayout(store))
+        replies[template] = run.query(f"What did {first.name} know at the end?")
+    return replies
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_no_text_a_run_shows_echoes_a_prompt_or_an_id_label(
+    records: dict[str, RunRecord], answers: dict[str, QueryAnswer], template: str
+) -> None:
+    """All of run.json (events, dialogs, PORTAL candidates and trials, validation), the
+    narrative, the screenplay and a query answer: no eight-word run of a shipped prompt, no
+    ``(id ...)`` label."""
+    record = records[template]
+    texts = [*_strings(run_document(record)), *render_narrative(record).splitlines(),
+             *render_fountain(record).splitlines(), answers[template].answer]
+    runs = instruction_runs()
+    echoed = [text for text in texts if word_runs(text) & runs]
+    labelled = [text for text in texts if "(id " in text]
+    assert not echoed and not labelled, (echoed[:3], labelled[:3])
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+@pytest.mark.parametrize(
+    "template", [t for t in TEMPLATES if load_template(t).mode is TemporalMode.PORTAL]
+)
+def test_candidates_within_a_portal_round_are_distinct(
+    records: dict[str, RunRecord], template: str
+) -> None:
+    rounds = [r for step in run_document(records[template])["portal"]["steps"]
+              for r in step["rounds"]]
+    assert rounds
+    for round_ in rounds:
+        texts = [_normal(c["description"]) for c in round_["candidates"]]
+        assert len(texts) >= 2 and len(set(texts)) == len(texts), round_["id"]
+
+
+def test_query_answers_say_when_each_item_was_learned(
+    records: dict[str, RunRecord], answers: dict[str, QueryAnswer]
+) -> None:
+    """The offline answer dates what it cites: each exposure's moment and time in plain words."""
+    for template in ("board_meeting", "litigation_portal"):
+        reply = answers[template]
+        exposures = {e.id: e for e in records[template].exposures}
+        dated = [exposures[c] for c in reply.cited if exposures[c].timepoint_id is not None]
+        assert dated, reply.answer
+        for event in dated:
+            assert event.timestamp is not None
+            stamp = event.timestamp.isoformat(sep=" ", timespec="minutes")
+            assert f"At {event.timepoint_id} ({stamp})" in reply.answer, reply.answer
+        assert "I cannot add anything" not in reply.answer  # a line that says nothing is no fact
 
 
 def test_every_mechanism_but_model_selection_fires_across_the_templates(

@@ -1,0 +1,17 @@
+"""The process-pool backend: each run in a worker process, the same runs as on one loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from daedalus.batch import run_batch, sweep
+from tests.batch.support import QUICK, digest
+
+
+def test_the_process_backend_runs_each_spec_as_on_one_loop(tmp_path: Path) -> None:
+    specs = sweep("board_meeting", seeds=(3,), sets=[(k, (v,)) for k, v in QUICK.items()])
+    pooled = run_batch(specs, store=tmp_path / "pool", backend="process", workers=1)
+    looped = run_batch(specs, store=tmp_path / "loop", workers=1)
+    assert pooled.completed and looped.completed
+    assert [digest(r) for r in pooled.runs()] == [digest(r) for r in looped.runs()]
+    assert [e.calls for e in pooled.record.entries] == [e.calls for e in looped.record.entries]
