@@ -1,10 +1,12 @@
 """One world-engine measurement in a fresh process (so peak memory is the preset's own).
 
 ``python -m bench._world_child PRESET TICKS [--persons N --firms M] [--snapshot-every K]
-[--strict] [--paired]`` prints one JSON object: wall and CPU milliseconds of every tick, the
-peak RSS, the world's counts and the digest after the last tick. ``--paired`` steps a second,
-identical world without snapshots in turn with the first (``control_wall_ms``), so both see
-the same load from the rest of the machine.
+[--strict] [--paired] [--actors rules|llm]`` prints one JSON object: wall and CPU
+milliseconds of every tick, the peak RSS, the world's counts and the digest after the last
+tick. ``--paired`` steps a second, identical world without snapshots in turn with the first
+(``control_wall_ms``), so both see the same load from the rest of the machine. ``--actors``
+makes the regions' governments decide every 30 ticks behind the safety gate (``llm``: through
+the offline model's router).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--paired", action="store_true")
+    parser.add_argument("--actors", choices=("rules", "llm"))
     args = parser.parse_args(argv)
     config = load_preset(args.preset)
     if args.persons:
@@ -42,9 +45,17 @@ def main(argv: list[str] | None = None) -> int:
     world = World(config, strict=args.strict)
     genesis = time.perf_counter() - started
     control = World(config, strict=args.strict) if args.paired else None
+    step = world.step
+    if args.actors:
+        from daedalus.agents.world_actor import LLMProvider
+        from daedalus.llm.router import Router
+        from daedalus.world.actors import ActorWorld, RulesProvider
+
+        provider = LLMProvider(Router.offline()) if args.actors == "llm" else RulesProvider()
+        step = ActorWorld(world, provider, cadence=30).step
     control_wall: list[float] = []
     for _ in range(args.warmup):
-        world.step()
+        step()
         if control is not None:
             control.step()
     folder = Path(tempfile.mkdtemp(prefix="bench-world-"))
@@ -53,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for _ in range(args.ticks):
             w0, c0 = time.perf_counter(), time.thread_time()
-            record = world.step()
+            record = step()
             if args.snapshot_every and record["tick"] % args.snapshot_every == 0:
                 s0 = time.perf_counter()
                 writer.submit(snapshot_dir(folder, record["tick"]), world.tables,

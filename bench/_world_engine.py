@@ -8,8 +8,9 @@ it, since on this shared two-core machine the wall time also holds waits for a b
 Snapshot cost: tiny_island with a Parquet snapshot every 30 ticks (the presets' interval)
 against a twin world stepped in turn without snapshots, median and mean tick time; strict mode
 as a ratio of tick-thread CPU time (wall times of separate processes differ by more than it
-costs on a busy machine). Targets are a tenth of the spec's
-tick times and RAM budgets; the spec's own figure is in each note.
+costs on a busy machine). Actors: tiny_island with every government deciding through the
+offline model every 30 ticks, mean tick time against a twin without actors. Targets are a
+tenth of the spec's tick times and RAM budgets; the spec's own figure is in each note.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ def world_engine(*, smoke: bool = False) -> Report:
     snapped = _child("tiny_island", ticks, *scale, "--snapshot-every", every, "--paired")
     control = snapped["control_wall_ms"]
     strict = _child("tiny_island", 3 if smoke else 30, *scale, "--strict")
+    actors = _child("tiny_island", ticks, *scale, "--actors", "llm", "--paired")
+    actor_control = actors["control_wall_ms"]
     measurements += [
         at_most("snapshot_tick_ratio", median(snapped["wall_ms"]) / median(control), "x", 1.10,
                 f"median tick time, snapshot every {every} ticks over {ticks}, against a twin "
@@ -93,6 +96,10 @@ def world_engine(*, smoke: bool = False) -> Report:
                "copying the tables on the tick thread"),
         figure("snapshot_mb", snapped["snapshot_bytes"] / max(snapped["snapshots"], 1) / 1e6,
                "MB", "one tiny_island snapshot, Parquet + zstd"),
+        at_most("actors_llm_tick_ratio", _mean(actors["wall_ms"]) / _mean(actor_control), "x",
+                1.5, f"mean tick time with the governments deciding through the offline model "
+                f"every 30 ticks (safety gate and dry runs included), over {ticks} ticks, "
+                "against a twin world without actors stepped in turn"),
         figure("strict_cpu_ratio", median(strict["thread_cpu_ms"]) / median(plain["thread_cpu_ms"]),
                "x", "tick-thread CPU with the invariants checked every tick, over without"),
     ]

@@ -49,6 +49,11 @@ EXPECTED = {
         "KPI_NAMES", "TickRecord", "World", "WorldConfig", "list_presets", "load_preset",
         "parse_preset",
     ],
+    "daedalus.world.actors": [
+        "GOVERNMENT_VERBS", "ActionProposal", "ActorWorld", "DecisionProvider", "GateLimits",
+        "Observation", "ReplayProvider", "RulesProvider", "SafetyGate", "VerbSpec", "Verdict",
+        "observe_government",
+    ],
     "daedalus.templates": ["MAX_TEMPLATE_BYTES", "TemplateInfo", "list_templates", "load_template", "parse_template"],
     "daedalus.prompts": ["Prompt", "available_prompts", "load_prompt"],
     "daedalus.runs": [

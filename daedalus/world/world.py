@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from daedalus.world.config import WorldConfig, load_preset
-from daedalus.world.core import EventQueue, KeyedRng, Scheduler, Table, state_digest
+from daedalus.world.core import DigestCache, EventQueue, KeyedRng, Scheduler, Table, state_digest
 from daedalus.world.genesis import build_tables
 from daedalus.world.invariants import goods_stock, money_stock
 from daedalus.world.kpis import KPI_NAMES, tick_kpis
@@ -49,6 +49,7 @@ class World:
         self.tick = tick
         self.tables = tables if tables is not None else build_tables(config)
         self.history: list[TickRecord] = []
+        self._digests = DigestCache()
         if tables is None:
             self.open_books()
 
@@ -64,7 +65,7 @@ class World:
 
     def digest(self) -> str:
         """The BLAKE2 digest of every column at the current tick."""
-        return state_digest(self.tables, self.tick)
+        return state_digest(self.tables, self.tick, self._digests)
 
     def step(self) -> TickRecord:
         """Advance one tick (one day); returns what the tick recorded."""

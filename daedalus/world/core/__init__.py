@@ -4,7 +4,7 @@ May import numpy and daedalus.errors only.
 
 from __future__ import annotations
 
-from daedalus.world.core.digest import state_digest
+from daedalus.world.core.digest import DigestCache, state_digest
 from daedalus.world.core.events import (
     Births,
     Deaths,
@@ -26,6 +26,7 @@ __all__ = [
     "TABLE_ORDER",
     "Births",
     "Deaths",
+    "DigestCache",
     "Event",
     "EventQueue",
     "FirmsClosed",

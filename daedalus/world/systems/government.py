@@ -39,25 +39,29 @@ def _run(ctx: SystemContext) -> Writes:
     region = ctx.col("persons.region").astype(np.int64)
     employer, weight = ctx.col("persons.employer"), ctx.col("persons.weight").astype(np.float64)
     adult = working_age(age, alive, gov.pension_age_years)
-    jobless = adult & (employer < 0)
     employed = alive & (employer >= 0)
-    # Masks as weights: one bincount per sum, no boolean-indexed copies.
-    labour_force = group_sum(region, weight * adult, regions)
-    unemployment = ratio(group_sum(region, weight * jobless, regions), labour_force)
-    staff = group_sum(region, weight * employed, regions)
-    wage_sum = group_sum(region, ctx.col("persons.wage") * weight * employed, regions)
-    mean_wage = ratio(wage_sum, staff, cfg.economy.wage)
     retired = alive & (age >= gov.pension_age_years * DAY)
+    # One bincount over (region, status) gives every head count: status bits adult, employed,
+    # retired, and 8 for a dead slot, so a region's figures are sums of its status bins.
+    status = adult + 2 * employed.astype(np.int64) + 4 * retired.astype(np.int64)
+    status[~alive] = 8
+    heads = group_sum(region * 9 + status, weight, regions * 9).reshape(regions, 9)
+    labour_force = heads[:, [1, 3, 5, 7]].sum(axis=1)
+    jobless_heads = heads[:, [1, 5]].sum(axis=1)
+    unemployment = ratio(jobless_heads, labour_force)
+    staff = heads[:, [2, 3, 6, 7]].sum(axis=1)
+    population = heads[:, :8].sum(axis=1)
+    wage_sum = group_sum(region, np.where(employed, ctx.col("persons.wage") * weight, 0.0), regions)
+    mean_wage = ratio(wage_sum, staff, cfg.economy.wage)
 
     estates = np.zeros(regions)
     for event in ctx.events.take(Deaths):
         estates += group_sum(event.regions, event.estates, regions)
     transfer_level = ctx.col("regions.transfer_level").astype(np.float64)
     benefit = transfer_level * mean_wage
-    each = np.where(jobless, benefit[region], 0.0) + np.where(
-        retired, PENSION_SHARE * benefit[region], 0.0
-    )
-    each = each * weight
+    # A jobless adult draws the benefit, a pensioner its pension share (the two never overlap).
+    share = np.where(adult & (employer < 0), 1.0, np.where(retired, PENSION_SHARE, 0.0))
+    each = benefit[region] * share * weight
     spending = group_sum(region, each, regions)
     debt = ctx.col("regions.debt").copy()
     interest = debt * gov.public_rate / DAY
@@ -108,7 +112,7 @@ def _run(ctx: SystemContext) -> Writes:
         "regions.approval": approval,
         "regions.unemployment": unemployment.astype(np.float32),
         "regions.mean_wage": mean_wage.astype(np.float32),
-        "regions.population": group_sum(region, weight * alive, regions),
+        "regions.population": population,
         "persons.deposits": ctx.col("persons.deposits") + each,
         "persons.income": (ctx.col("persons.income") + 0.05 * per_weight(each, weight)).astype(
             np.float32

@@ -1,6 +1,6 @@
 import numpy as np
 
-from daedalus.world.core import SCHEMAS, Table, state_digest
+from daedalus.world.core import SCHEMAS, DigestCache, Table, state_digest
 
 
 def _tables() -> dict[str, Table]:
@@ -21,3 +21,15 @@ def test_one_changed_value_or_another_tick_changes_the_digest():
     assert state_digest(tables, 4) != before
     tables["persons"].columns["deposits"][123_456] += 1e-9
     assert state_digest(tables, 3) != before
+
+
+def test_a_cached_digest_equals_the_uncached_one_after_edits_in_place():
+    tables = _tables()
+    cache = DigestCache()
+    assert state_digest(tables, 3, cache) == state_digest(tables, 3)
+    deposits = tables["persons"].columns["deposits"]
+    deposits[150_000] = -0.0  # a changed bit in one block of a large column
+    tables["macro"].columns["cpi"][0] = 2.0
+    assert state_digest(tables, 3, cache) == state_digest(tables, 3)
+    deposits[:] = 0.0
+    assert state_digest(tables, 3, cache) == state_digest(tables, 3)
