@@ -13,6 +13,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The LangGraph server (the server extra) in its own environment; see README, "The LangGraph server".
+.venv-server/.installed: pyproject.toml
+	$(PYTHON) -m venv .venv-server
+	.venv-server/bin/python -m pip install --quiet --upgrade pip
+	.venv-server/bin/python -m pip install --quiet -e '.[server]'
+	@touch .venv-server/.installed
+
 demo: $(STAMP)
 	$(BIN)/daedalus run board_meeting
 
