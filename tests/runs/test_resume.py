@@ -204,7 +204,9 @@ def test_a_run_stopped_by_a_model_failure_is_saved_interrupted_and_resumes(
 
     assert resumed.status == "completed"
     after = _paid(resumed.record.ledger) - before
-    assert _paid(ref.record.ledger) <= before + after <= _paid(ref.record.ledger) + CONCURRENCY
+    # As above: prompts paid twice in flight at once may be one paid call and one cache hit.
+    paid = _paid(ref.record.ledger)
+    assert paid - CONCURRENCY <= before + after <= paid + CONCURRENCY
     _assert_same_run(resumed, ref)
 
 
