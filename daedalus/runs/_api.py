@@ -155,15 +155,26 @@ def run(
             offline_latency=offline_latency, run_id=run_id, on_notice=on_notice, router=router,
             request_timeout=request_timeout, sharing=sharing,
         )
-        with hold_lease(opened, started.meta.id) as lease:
-            execution = Execution(
-                started.scenario, started.meta, opened, started.router, seed, progress, lease
-            )
-            values = run_coroutine(execution.drive({"scenario": started.scenario}))
-            finished = Run(execution.save(values, status="completed"), opened)
+        finished = run_coroutine(execute_started(started, progress))
     if out is not None:
         finished.export(out, formats)
     return finished
+
+
+async def execute_started(started: _Started, progress: ProgressSink | None) -> Run:
+    """Lease a run registered by ``_start``, drive its graph from the start and save it."""
+    with hold_lease(started.store, started.meta.id) as lease:
+        execution = Execution(
+            started.scenario, started.meta, started.store, started.router, started.meta.seed,
+            progress, lease,
+        )
+        return await finish(execution, started.store, {"scenario": started.scenario})
+
+
+async def finish(execution: Execution, store: Store, graph_input: dict[str, Any] | None) -> Run:
+    """Drive an execution to its end (``None`` continues from its checkpoint) and save it."""
+    values = await execution.drive(graph_input)
+    return Run(execution.save(values, status="completed"), store)
 
 
 def _start(
@@ -246,8 +257,7 @@ def resume(
             concurrency=concurrency, budget=budget, on_notice=on_notice, router=router,
             request_timeout=request_timeout, sharing=sharing,
         )
-        values = run_coroutine(execution.drive(None))
-        return Run(execution.save(values, status="completed"), opened)
+        return run_coroutine(finish(execution, opened, None))
 
 
 @contextmanager

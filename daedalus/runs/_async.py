@@ -15,12 +15,13 @@ from daedalus.runs._api import (
     Sharing,
     StoreArg,
     _start,
+    execute_started,
+    finish,
     leased,
     opened_store,
     resume_execution,
 )
-from daedalus.runs._execute import Execution, ProgressSink
-from daedalus.runs._lease import hold_lease
+from daedalus.runs._execute import ProgressSink
 from daedalus.runs._run import Run
 from daedalus.scenario import Scenario
 
@@ -53,12 +54,7 @@ async def arun(
             offline_latency=offline_latency, run_id=run_id, on_notice=on_notice, router=router,
             request_timeout=request_timeout, sharing=sharing,
         )
-        with hold_lease(opened, started.meta.id) as lease:
-            execution = Execution(
-                started.scenario, started.meta, opened, started.router, seed, progress, lease
-            )
-            values = await execution.drive({"scenario": started.scenario})
-            return Run(execution.save(values, status="completed"), opened)
+        return await execute_started(started, progress)
 
 
 async def aresume(
@@ -84,5 +80,4 @@ async def aresume(
             concurrency=concurrency, budget=budget, on_notice=on_notice, router=router,
             request_timeout=request_timeout, sharing=sharing,
         )
-        values = await execution.drive(None)
-        return Run(execution.save(values, status="completed"), opened)
+        return await finish(execution, opened, None)

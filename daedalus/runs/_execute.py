@@ -8,10 +8,10 @@ so nothing already paid for is paid again; every ledger row is stored the moment
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from langchain_core.runnables import RunnableConfig
 
@@ -26,6 +26,8 @@ from daedalus.scenario import Scenario
 from daedalus.state import add_counts
 from daedalus.store import Store
 from daedalus.store.record import RunMeta, RunRecord
+
+T = TypeVar("T")
 
 __all__ = ["Execution", "ProgressSink", "merge_branch", "now", "record_state", "run_coroutine"]
 
@@ -207,7 +209,7 @@ def merge_branch(
     return merged
 
 
-def run_coroutine(coro: Any) -> Any:
+def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` to completion from sync code, even when a loop is already running
     (notebooks): then it runs on a fresh loop in a worker thread."""
     try:
