@@ -1,218 +1,48 @@
-"""OpenRouter over HTTP: the wire format, retries, fallbacks, costs and secrets (respx, no network)."""
+"""OpenRouter over HTTP: the wire format, structured output, costs, configuration and secrets (respx, no network)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import traceback
-from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
-from email.utils import format_datetime
-from typing import Any
 
-import httpx
 import pytest
 import respx
 import structlog
-from langchain_core.messages import HumanMessage, SystemMessage
-from pydantic import BaseModel, SecretStr
+from langchain_core.messages import HumanMessage
+from pydantic import SecretStr
 
 from daedalus.errors import (
     BudgetExceededError,
     ConfigError,
-    ModelOutputError,
     ModelRequestError,
     ModelUnavailableError,
-    OutOfCreditError,
     RegistryError,
 )
-from daedalus.llm._retry import ProviderError, RetryPolicy, retry_after_seconds
-from daedalus.llm.actions import ActionType, Capability
+from daedalus.llm.actions import ActionType
 from daedalus.llm.budget import BudgetGuard, BudgetMode
 from daedalus.llm.cache import SQLiteResponseCache
 from daedalus.llm.openrouter import (
-    DEFAULT_BASE_URL,
     openrouter_chat_model,
     resolve_api_key,
     resolve_base_url,
 )
 from daedalus.llm.params import SamplingParams
-from daedalus.llm.registry import ModelProfile, ModelRegistry, StructuredOutputMethod
+from daedalus.llm.registry import ModelRegistry
 from daedalus.llm.router import Router
 from daedalus.llm.selection import fallback_chain
-
-KEY = "sk-or-v1-TOPSECRET-0123456789abcdef"
-URL = f"{DEFAULT_BASE_URL}/chat/completions"
-ALL_PARAMS = frozenset(
-    {"max_tokens", "temperature", "top_p", "frequency_penalty", "presence_penalty", "seed"}
+from tests.llm.openrouter_support import (
+    ASYNC_CLIENT,
+    KEY,
+    MESSAGES,
+    REGISTRY,
+    SYNC_CLIENT,
+    Verdict,
+    ask_text,
+    ask_verdict,
+    completion,
+    error,
+    make_router,
 )
-
-
-def _profile(model_id: str, method: StructuredOutputMethod, **overrides: Any) -> ModelProfile:
-    fields: dict[str, Any] = {
-        "id": model_id,
-        "name": model_id,
-        "context_length": 65_536,
-        "max_output": 4_096,
-        "prompt_price": 1e-7,
-        "completion_price": 4e-7,
-        "prices_as_of": date(2026, 1, 1),
-        "capabilities": frozenset({Capability.STRUCTURED_JSON, Capability.LOGICAL_REASONING}),
-        "licence": "Apache-2.0",
-        "synthetic_data_ok": True,
-        "structured_output": method,
-        "supported_parameters": ALL_PARAMS | {"response_format", "tools", "tool_choice"},
-    }
-    fields.update(overrides)
-    return ModelProfile(**fields)
-
-
-REGISTRY = ModelRegistry(
-    [
-        _profile(
-            "acme/alpha",
-            StructuredOutputMethod.JSON_SCHEMA,
-            relative_quality=0.9,
-            relative_speed=0.3,
-        ),
-        _profile(
-            "acme/beta",
-            StructuredOutputMethod.FUNCTION_CALLING,
-            relative_quality=0.6,
-            relative_speed=0.5,
-        ),
-        _profile(  # the cheapest and fastest: second in every chain
-            "acme/gamma",
-            StructuredOutputMethod.JSON_MODE,
-            relative_quality=0.3,
-            relative_speed=0.9,
-            prompt_price=1e-8,
-            completion_price=2e-8,
-            supported_parameters=frozenset({"max_tokens", "temperature"}),
-        ),
-    ]
-)
-
-
-class Verdict(BaseModel):
-    """Whether a claim holds."""
-
-    holds: bool
-    reason: str
-
-
-class FakeOpenRouter:
-    """A respx side effect answering per model id from queued responses; records requests."""
-
-    def __init__(self) -> None:
-        self.queues: dict[str, list[httpx.Response | Exception]] = defaultdict(list)
-        self.requests: list[tuple[httpx.Request, dict[str, Any]]] = []
-
-    def queue(self, model: str, *responses: httpx.Response | Exception) -> None:
-        self.queues[model].extend(responses)
-
-    def bodies(self, model: str | None = None) -> list[dict[str, Any]]:
-        return [b for _, b in self.requests if model is None or b["model"] == model]
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content)
-        self.requests.append((request, body))
-        queue = self.queues[body["model"]]
-        if not queue:
-            return httpx.Response(418, json={"error": {"code": 418, "message": "unexpected"}})
-        answer = queue.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-
-def completion(
-    content: str | None = "hello",
-    *,
-    cost: float | None = 0.001,
-    prompt_tokens: int = 12,
-    completion_tokens: int = 5,
-    tool_args: dict[str, Any] | None = None,
-    tool_name: str = "Verdict",
-) -> httpx.Response:
-    usage: dict[str, Any] = {
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion_tokens,
-        "total_tokens": prompt_tokens + completion_tokens,
-    }
-    if cost is not None:
-        usage["cost"] = cost
-    message: dict[str, Any] = {"role": "assistant", "content": content}
-    if tool_args is not None:
-        message["content"] = None
-        message["tool_calls"] = [
-            {
-                "id": "call_1",
-                "type": "function",
-                "function": {"name": tool_name, "arguments": json.dumps(tool_args)},
-            }
-        ]
-    body = {
-        "id": "gen-1",
-        "object": "chat.completion",
-        "created": 1,
-        "model": "whatever",
-        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-        "usage": usage,
-    }
-    return httpx.Response(200, json=body)
-
-
-def error(status: int, message: str = "failed", headers: dict[str, str] | None = None):
-    body = {"error": {"code": status, "message": message}}
-    return httpx.Response(status, json=body, headers=headers)
-
-
-@pytest.fixture
-def server():
-    fake = FakeOpenRouter()
-    with respx.mock(assert_all_called=False) as mock:
-        mock.post(URL).mock(side_effect=fake)
-        yield fake
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-# Built once: each httpx client loads the system CA bundle, which is slow.
-SYNC_CLIENT = httpx.Client()
-ASYNC_CLIENT = httpx.AsyncClient()
-
-
-def make_router(sleeps: list[float], **kw: Any) -> Router:
-    async def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    kw.setdefault("registry", REGISTRY)
-    return Router.openrouter(
-        api_key=KEY,
-        http_client=SYNC_CLIENT,
-        http_async_client=ASYNC_CLIENT,
-        sleep=sleep,
-        **kw,
-    )
-
-
-MESSAGES = [SystemMessage("You check claims."), HumanMessage("Did Madison keep notes?")]
-
-
-def ask_text(router: Router, **kw: Any) -> str:
-    kw.setdefault("messages", MESSAGES)
-    return asyncio.run(router.acomplete(node="checker", action=ActionType.GENERAL, **kw))
-
-
-def ask_verdict(router: Router, **kw: Any) -> Verdict:
-    kw.setdefault("messages", MESSAGES)
-    return asyncio.run(
-        router.astructured(node="checker", action=ActionType.VALIDATION, schema=Verdict, **kw)
-    )
 
 
 def test_chain_is_the_selection_fallback_chain(sleeps):
@@ -289,145 +119,6 @@ def test_json_mode_states_the_schema_in_the_system_message(server, sleeps):
     system = body["messages"][0]
     assert system["role"] == "system" and system["content"].startswith("You check claims.")
     assert json.dumps(Verdict.model_json_schema(), sort_keys=True) in system["content"]
-
-
-def test_rate_limit_honours_retry_after_then_succeeds(server, sleeps):
-    server.queue("acme/alpha", error(429, "slow down", {"Retry-After": "7"}), completion("ok"))
-    router = make_router(sleeps)
-    assert ask_text(router) == "ok"
-    assert sleeps == [7.0]
-    (record,) = router.ledger.records
-    assert record.model == "acme/alpha" and record.retries == 1 and record.error is None
-
-
-def test_retry_after_is_capped_and_read_as_a_date():
-    now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-    later = format_datetime(now + timedelta(seconds=30), usegmt=True)
-    dated = httpx.Response(429, headers={"Retry-After": later})
-    exc = httpx.HTTPStatusError("429", request=httpx.Request("POST", URL), response=dated)
-    assert retry_after_seconds(exc, now) == pytest.approx(30.0)
-    huge = httpx.Response(429, headers={"Retry-After": "86400"})
-    exc = httpx.HTTPStatusError("429", request=httpx.Request("POST", URL), response=huge)
-    import random
-
-    assert RetryPolicy(max_retry_after=60.0).wait_seconds(1, exc, random.Random(0)) == 60.0
-
-
-def test_backoff_grows_exponentially_without_retry_after(server, sleeps):
-    server.queue("acme/alpha", error(503), error(502), error(500), completion("ok"))
-    assert ask_text(make_router(sleeps, max_retries=3)) == "ok"
-    assert len(sleeps) == 3
-    policy = RetryPolicy()
-    for attempt, waited in enumerate(sleeps, start=1):
-        base = policy.initial_wait * 2 ** (attempt - 1)
-        assert base <= waited <= base * (1 + policy.jitter)
-
-
-def test_server_errors_fall_back_to_the_next_model(server, sleeps):
-    server.queue("acme/alpha", error(503), error(503))
-    server.queue("acme/gamma", completion("from gamma", cost=0.002))
-    router = make_router(sleeps, max_retries=1)
-    assert ask_text(router) == "from gamma"
-    assert [b["model"] for b in server.bodies()] == ["acme/alpha", "acme/alpha", "acme/gamma"]
-    failed, used = router.ledger.records
-    assert (failed.model, failed.error, failed.retries) == (
-        "acme/alpha",
-        "ModelUnavailableError",
-        1,
-    )
-    assert (used.model, used.error, used.cost_usd) == ("acme/gamma", None, 0.002)
-
-
-def test_every_model_failing_names_them_all(server, sleeps):
-    for model in ("acme/alpha", "acme/gamma", "acme/beta"):
-        server.queue(model, error(502, f"{model} down"), error(502, f"{model} down"))
-    with pytest.raises(ModelUnavailableError) as caught:
-        ask_text(make_router(sleeps, max_retries=1))
-    message = str(caught.value)
-    assert "acme/alpha, acme/gamma, acme/beta" in message
-    assert "acme/beta down" in message and "\n" not in message
-
-
-def test_missing_model_moves_on_without_retrying(server, sleeps):
-    server.queue("acme/alpha", error(404, "no endpoints"))
-    server.queue("acme/gamma", completion("ok"))
-    assert ask_text(make_router(sleeps)) == "ok"
-    assert sleeps == [] and len(server.requests) == 2
-
-
-def test_out_of_credit_stops_at_once(server, sleeps):
-    server.queue("acme/alpha", error(402, "Insufficient credits"))
-    server.queue("acme/gamma", completion("never"))
-    router = make_router(sleeps)
-    with pytest.raises(OutOfCreditError, match="out of credit"):
-        ask_text(router)
-    assert len(server.requests) == 1 and sleeps == []
-    assert router.ledger.records[0].error == "OutOfCreditError"
-
-
-@pytest.mark.parametrize("status", [400, 401, 403])
-def test_rejected_requests_fail_at_once(server, sleeps, status):
-    server.queue("acme/alpha", error(status, "bad"))
-    with pytest.raises(ModelRequestError, match=f"HTTP {status}"):
-        ask_text(make_router(sleeps))
-    assert len(server.requests) == 1 and sleeps == []
-
-
-def test_timeouts_and_connection_errors_are_retried(server, sleeps):
-    server.queue(
-        "acme/alpha",
-        httpx.ReadTimeout("slow"),
-        httpx.ConnectError("refused"),
-        completion("ok"),
-    )
-    assert ask_text(make_router(sleeps)) == "ok"
-    assert len(sleeps) == 2
-
-
-def test_error_object_in_a_200_body_is_retried(server, sleeps):
-    body = {"error": {"code": 502, "message": "upstream provider failed"}}
-    server.queue("acme/alpha", httpx.Response(200, json=body), completion("ok"))
-    router = make_router(sleeps)
-    assert ask_text(router) == "ok"
-    assert len(sleeps) == 1 and router.ledger.records[0].retries == 1
-
-
-def test_error_object_in_a_200_body_reaches_the_caller_typed():
-    body = {"error": {"code": 429, "message": "busy"}}
-    with respx.mock() as mock:
-        mock.post(URL).mock(return_value=httpx.Response(200, json=body))
-        model = openrouter_chat_model("acme/alpha", api_key=SecretStr(KEY), http_client=SYNC_CLIENT)
-        with pytest.raises(ProviderError) as caught:
-            model.invoke("hi")
-    assert caught.value.code == 429
-
-
-def test_malformed_json_is_reasked_with_the_reason(server, sleeps):
-    server.queue(
-        "acme/alpha",
-        completion('{"holds": true, "reason": '),
-        completion('{"holds": true}'),
-        completion('{"holds": true, "reason": "third time"}'),
-    )
-    router = make_router(sleeps, max_reasks=2)
-    assert ask_verdict(router).reason == "third time"
-    second, third = server.bodies()[1:]
-    assert second["messages"][-2] == {"role": "assistant", "content": '{"holds": true, "reason": '}
-    assert "not valid JSON" in second["messages"][-1]["content"]
-    assert second["messages"][-1]["role"] == "user"
-    assert "reason: Field required" in third["messages"][-1]["content"]
-    (record,) = router.ledger.records
-    assert record.retries == 2 and record.error is None
-
-
-def test_output_that_never_validates_ends_in_model_output_error(server, sleeps):
-    for model in ("acme/alpha", "acme/gamma", "acme/beta"):
-        server.queue(model, completion("not json at all"), completion("still not json"))
-    router = make_router(sleeps, max_reasks=1)
-    with pytest.raises(ModelOutputError, match="acme/alpha, acme/gamma, acme/beta"):
-        ask_verdict(router)
-    assert len(server.requests) == 6
-    assert all(r.error == "ModelOutputError" for r in router.ledger.records)
 
 
 def test_ledger_cost_is_the_sum_of_billed_costs(server, sleeps):
