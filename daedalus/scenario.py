@@ -14,6 +14,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from daedalus.domain import EntityKind, TemporalMode
+from daedalus.world.grounding import WorldSection
 
 __all__ = [
     "BranchingSection",
@@ -32,6 +33,7 @@ __all__ = [
     "Tier",
     "TimelineSection",
     "VoiceSpec",
+    "WorldSection",
     "add_months",
     "parse_duration",
 ]
@@ -265,6 +267,9 @@ class Scenario(_Section):
     cyclical: CyclicalSection | None = None
     directorial: DirectorialSection | None = None
     nonlinear: NonlinearSection | None = None
+    world: WorldSection | None = Field(
+        default=None, description="a world whose KPIs and events ground the run"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -283,7 +288,19 @@ class Scenario(_Section):
             raise ValueError("mode portal needs a 'portal' section with endpoint and endpoint_time")
         if self.portal is not None and _as_datetime(self.portal.endpoint_time) <= self.start_time:
             raise ValueError("portal.endpoint_time must be later than start")
+        if self.world is not None:
+            unknown_ties = sorted(set(self.world.actors) - known)
+            if unknown_ties:
+                raise ValueError(f"world.actors names unknown entities {unknown_ties}")
         return self
+
+    @property
+    def end_time(self) -> datetime:
+        """The last date the scenario spans: the portal endpoint in PORTAL mode, else the
+        timeline's last step."""
+        if self.portal is not None:
+            return _as_datetime(self.portal.endpoint_time)
+        return self.timeline.at(self.start_time, self.timeline.steps - 1)
 
     @property
     def start_time(self) -> datetime:

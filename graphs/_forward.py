@@ -3,7 +3,7 @@
 One moment per turn of the loop::
 
     START -> scene setup -> [before_event] -> next_event -> [after_event]
-          -> rest_and_gate -> [before_dialog] -> dialog -> enforce_validators
+          -> world_news -> rest_and_gate -> [before_dialog] -> dialog -> enforce_validators
           -> progressive_training -> vertical_expansion -> [after_timestep]
           -> (another moment? back to the top) -> finish -> END
 
@@ -76,8 +76,8 @@ def consistency_delta(report: ConsistencyReport) -> dict[str, Any]:
 
 def forward_recursion_limit(steps: int) -> int:
     """A LangGraph recursion limit that fits a forward run of ``steps`` moments with every
-    hook in place (ten supersteps a moment, the setup and the finish)."""
-    return 10 * steps + 16
+    hook in place (eleven supersteps a moment, the setup and the finish)."""
+    return 11 * steps + 16
 
 
 def _default_steps(scenario: Scenario) -> int:

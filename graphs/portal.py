@@ -287,11 +287,11 @@ def _states_after(state: PortalState) -> dict[str, dict[str, Condition]]:
 
 def portal_recursion_limit(scenario: Scenario) -> int:
     """A LangGraph recursion limit that fits a PORTAL run of ``scenario`` in the worst case
-    (every slot re-proposed, every backtrack spent, each timepoint through six nodes)."""
+    (every slot re-proposed, every backtrack spent, each timepoint through seven nodes)."""
     steps = scenario.timeline.steps
     backtracks = scenario.portal.max_backtracks if scenario.portal else 0
     rounds = 2 * steps + 4 * backtracks
-    return 4 + 1 + 4 * rounds + 1 + 6 * (steps + 1) + 1 + 10
+    return 4 + 1 + 4 * rounds + 1 + 7 * (steps + 1) + 1 + 10
 
 
 _SyncNode = TypeVar("_SyncNode", bound=Callable[..., dict[str, Any]])

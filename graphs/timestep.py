@@ -3,6 +3,8 @@
 A mode graph appends the current timepoint to ``timepoints`` and sets ``cursor`` to its id; then
 ``add_timestep`` runs, in order:
 
+0. ``world_news``: in a grounded scenario, the date's world news as exposures (M3,
+   ``graphs.grounding``); nothing otherwise. Pure.
 1. ``rest_and_gate``: bodies and minds recover over the time since the previous moment; circadian
    and bodily refusals (M14); ADPRS activation and the dialog participants (M1). Pure.
 2. ``dialog``: ``graphs.dialog.dialog_step`` among ``participants[cursor]`` (M11).
@@ -29,6 +31,7 @@ from daedalus.agents.expansion import vertical_expansion
 from daedalus.context import RunContext
 from daedalus.domain import CognitiveState, PhysicalState, ResolutionLevel
 from daedalus.graphs.dialog import dialog_step
+from daedalus.graphs.grounding import WORLD_NEWS_NODE, world_news
 from daedalus.kernel.tensors import (
     CompressedTensor,
     TTMTensor,
@@ -53,6 +56,7 @@ __all__ = [
     "GATE_NODE",
     "TIMESTEP_NODES",
     "TRAINING_NODE",
+    "WORLD_NEWS_NODE",
     "add_timestep",
     "build_timestep_graph",
     "enforce_validators",
@@ -64,7 +68,9 @@ __all__ = [
 GATE_NODE = "rest_and_gate"
 DIALOG_NODE = "dialog"
 ENFORCE_NODE = "enforce_validators"
-TIMESTEP_NODES = (GATE_NODE, DIALOG_NODE, ENFORCE_NODE, TRAINING_NODE, EXPANSION_NODE)
+TIMESTEP_NODES = (
+    WORLD_NEWS_NODE, GATE_NODE, DIALOG_NODE, ENFORCE_NODE, TRAINING_NODE, EXPANSION_NODE
+)
 """Node names in the order ``add_timestep`` chains them."""
 
 
@@ -208,8 +214,9 @@ def enforce_validators(state: SimState, runtime: Runtime[RunContext]) -> dict[st
 
 
 def add_timestep(graph: StateGraph[Any, Any, Any, Any], *, after: str) -> str:
-    """Add the five per-timepoint nodes to ``graph``, chained after node ``after`` (or
+    """Add the six per-timepoint nodes to ``graph``, chained after node ``after`` (or
     ``START``), and return the name of the last one (to connect what follows)."""
+    graph.add_node(WORLD_NEWS_NODE, world_news)
     graph.add_node(GATE_NODE, rest_and_gate)
     graph.add_node(DIALOG_NODE, dialog_step)
     graph.add_node(ENFORCE_NODE, enforce_validators)
