@@ -15,6 +15,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
 from daedalus.agents._common import SILENT, choice, render, schema_cache, transcript
+from daedalus.agents._world import split_world_knowledge, world_knowledge_section
 from daedalus.context import RunContext
 from daedalus.domain import CognitiveState, DialogTurn, EntityKind
 from daedalus.kernel.dialog import DialogMove, SteeringDecision
@@ -72,10 +73,11 @@ def turn_schema(usable_ids: frozenset[str]) -> type[BaseModel]:
     )
 
 
-def _knowledge_lines(ctx: FourthWallContext) -> str:
-    if not ctx.front.knowledge:
-        return "- (nothing specific)"
-    return "\n".join(f"- [{k.exposure_id}] {k.information}" for k in ctx.front.knowledge)
+def _knowledge_lines(ctx: FourthWallContext) -> tuple[str, str]:
+    """``$knowledge`` (all but the world's news) and ``$world`` (that news, or "")."""
+    own, world = split_world_knowledge(ctx.front.knowledge)
+    known = "\n".join(f"- [{k.exposure_id}] {k.information}" for k in own)
+    return known or "- (nothing specific)", world_knowledge_section(world)
 
 
 def build_character_messages(
@@ -94,6 +96,7 @@ def build_character_messages(
     retry = f" Attempt {attempt}; avoid this time: {feedback}." if feedback else ""
     reason = decision.reason + retry
     mode = animistic_mode(kind)
+    knowledge, world = _knowledge_lines(ctx)
     if mode is not None:
         return render(
             "animistic",
@@ -102,7 +105,8 @@ def build_character_messages(
             kind=kind.value,
             mode_instruction=mode,
             traits=", ".join(ctx.traits) or "unremarkable",
-            knowledge=_knowledge_lines(ctx),
+            knowledge=knowledge,
+            world=world,
             impulses="; ".join(ctx.back.suppressed_impulses) or "none in particular",
             scene=ctx.front.scene,
             time=ctx.front.time,
@@ -124,7 +128,8 @@ def build_character_messages(
         withheld=withheld,
         impulses="; ".join(ctx.back.suppressed_impulses) or "none",
         band=ctx.back.band.label,
-        knowledge=_knowledge_lines(ctx),
+        knowledge=knowledge,
+        world=world,
         relationships="\n".join(f"- {r}" for r in ctx.front.relationships) or "- no history",
         presented_emotion=ctx.front.presented_emotion,
         physical=ctx.front.physical.capitalize() + ".",

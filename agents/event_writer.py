@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, create_model
 
 from daedalus.agents._cast import cast_text
 from daedalus.agents._common import SILENT, choice, render, schema_cache
+from daedalus.agents._world import moment_world
 from daedalus.context import RunContext
 from daedalus.domain import ExposureEvent, ExposureKind, Timepoint
 from daedalus.errors import ConfigError
@@ -158,6 +159,7 @@ def build_event_messages(
         number=number,
         total=total,
         time=f"{timestamp:%Y-%m-%d %H:%M}",
+        world=moment_world(scenario, timestamp),
         events=_events(line, names),
         outcomes=_outcomes(state, line[-1] if line else None, names),
         guidance="\n".join(f"- {n}" for n in notes) or "- let the moment follow from the story",

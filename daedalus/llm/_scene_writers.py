@@ -4,6 +4,8 @@ own sections rather than stitched from their sentences.
 - ``SteeringChoice``: the participant heard least so far speaks next (never the last speaker
   while someone else waits), aimed at whoever spoke last; the scene closes once everyone was
   heard and the turn budget is nearly spent.
+- ``NextEvent``: the moment gathers the people with the most detail; in a grounded scenario
+  it also states the world's leading signal of the date (a downturn, an outbreak, ...).
 - ``CharacterTurn``: the speaker says the most recent thing it knows that nobody has said yet,
   in a line shaped by the beat's move, and cites it.
 - ``ExtractedFacts``: each spoken line that states something becomes one fact of that turn.
@@ -200,6 +202,7 @@ _SAID = re.compile(r"^- (?P<name>[^\n]+?) said: (?P<line>.+)$", re.M)
 _MUST = re.compile(r"These must take part in the moment: (?P<who>[^\n]+)\.")
 _GATHER = ("meet", "come together", "sit down together", "cross paths")
 _AT = re.compile(r"(?:^|; )at ([^;]+)")
+_WORLD = re.compile(r"^The world around this moment[^\n]*:\n(?P<rows>(?:- [^\n]+\n?)+)", re.M)
 
 
 def _names(ids: list[str], people: Mapping[str, str]) -> str:
@@ -236,6 +239,11 @@ def _event(system: str, user: str, schema: Mapping[str, Any], dice: Dice) -> _An
     places = [m[1] for pid in chosen if (m := _AT.search(cast[pid]["rest"] or ""))]
     where = f" at {places[0].strip()}" if places else ""
     lines = [f"At {clock} on {day}, {_names(chosen, people)} {verb}{where}."]
+    world = _WORLD.search(user)
+    if world:  # a grounded moment happens in its world: the leading signal frames it
+        news = world["rows"].splitlines()[0][2:].strip()
+        if not news.startswith("figures"):
+            lines.append(f"Around them, {news[:1].lower()}{news[1:]}")
     said = _SAID.search(outcome)
     if said:
         lines.append(f"They take up what {said['name']} said: {_sentence(said['line'])}.")

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from daedalus.world.grounding._section import ActorTie, WorldSection, _preset_config
-from daedalus.world.grounding._signals import WINDOW, WorldSignal, derive_signals
+from daedalus.world.grounding._signals import SIGNAL_KINDS, WINDOW, WorldSignal, derive_signals
 from daedalus.world.world import TickRecord, World
 
 __all__ = ["NewsItem", "WorldHistory", "load_history", "news_at", "tick_for"]
@@ -39,10 +39,13 @@ class WorldHistory:
     closures: dict[int, float]
     books: dict[str, dict[int, dict[str, NDArray[np.float64]]]] = field(default_factory=dict)
 
-    def signals(self, tick: int) -> tuple[WorldSignal, ...]:
-        """The signals at ``tick`` (``derive_signals`` over this history)."""
+    def signals(
+        self, tick: int, kinds: tuple[str, ...] = SIGNAL_KINDS
+    ) -> tuple[WorldSignal, ...]:
+        """The signals at ``tick`` among ``kinds``, in the order of ``kinds``."""
         closed = [self.closures.get(t, 0.0) for t in range(max(1, tick - WINDOW) + 1, tick + 1)]
-        return derive_signals(self.kpis, tick, closed)
+        found = {signal.kind: signal for signal in derive_signals(self.kpis, tick, closed)}
+        return tuple(found[kind] for kind in kinds if kind in found)
 
     def actor_books(self, tie: ActorTie, tick: int) -> dict[str, float] | None:
         """The tied actor's figures at ``tick``; None when the history has no books."""
@@ -130,20 +133,20 @@ def _pct(value: float) -> str:
 def _actor_line(tie: ActorTie, books: dict[str, float], before: dict[str, float]) -> str:
     if tie.kind == "firm":
         if books["alive"] < 0.5:
-            return f"Your firm (firm {tie.slot}) has closed."
+            return f"Firm {tie.slot} has closed."
         change = (books["sold"] - before["sold"]) / before["sold"] if before["sold"] else 0.0
         return (
-            f"Your firm's books (firm {tie.slot}): {books['employees']:.0f} employees, sales "
+            f"Firm {tie.slot}'s books: {books['employees']:.0f} employees, sales "
             f"{'down' if change < 0 else 'up'} {_pct(abs(change))} on a month ago, "
             f"cash {books['cash']:,.0f}."
         )
     if tie.kind == "bank":
         return (
-            f"Your bank's books (bank {tie.slot}): loans {books['loans']:,.0f} "
+            f"Bank {tie.slot}'s books: loans {books['loans']:,.0f} "
             f"(a month ago {before['loans']:,.0f}), {books['written_off']:,.0f} written off today."
         )
     return (
-        f"Your government's figures (region {tie.slot}): approval {_pct(books['approval'])} "
+        f"Region {tie.slot} government's figures: approval {_pct(books['approval'])} "
         f"(a month ago {_pct(before['approval'])}), regional unemployment "
         f"{_pct(books['unemployment'])}, tax rate {_pct(books['tax_rate'])}, "
         f"debt {books['debt']:,.0f}."
@@ -161,7 +164,7 @@ def news_at(
     Tied actors learn every signal and their own books; an entity at the place (its location
     is the place's name, or it has none and the scenario happens there) learns every signal;
     anyone else learns nothing from the world."""
-    signals = history.signals(tick)
+    signals = history.signals(tick, section.signals)
     ties = section.ties()
     place = section.place.name if section.place is not None else None
     items: list[NewsItem] = []

@@ -7,6 +7,7 @@ which entities stand for which world actors.
       ticks: [10, 45]              # first and last tick, laid over the scenario's dates
       place: {name: Harbour town, region: 1}    # or tile: [x, y]
       actors: {mayor: government, founder: "firm:12", banker: "bank:0"}
+      signals: [recession, unrest]   # the kinds it hears, leading first (default: all)
 
 Checked when the scenario loads: the preset or run exists, the ticks fit the run, the place
 and the actor slots exist in that world. Errors are one line (the scenario loader adds the
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from daedalus.errors import ConfigError
 from daedalus.world.config import WorldConfig, list_presets, load_preset
+from daedalus.world.grounding._signals import SIGNAL_KINDS
 
 __all__ = ["ActorTie", "WorldPlace", "WorldSection", "parse_actor"]
 
@@ -105,9 +107,17 @@ class WorldSection(_Strict):
     ticks: tuple[int, int]
     place: WorldPlace | None = None
     actors: dict[str, str] = Field(default_factory=dict)
+    signals: tuple[str, ...] = Field(
+        default=SIGNAL_KINDS, description="the signal kinds this scenario hears, in order"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        unknown = [kind for kind in self.signals if kind not in SIGNAL_KINDS]
+        if unknown or not self.signals:
+            raise ValueError(
+                f"signals must name some of {list(SIGNAL_KINDS)}, got {list(self.signals)}"
+            )
         if (self.preset is None) == (self.run is None):
             raise ValueError("give exactly one of preset (a world to run) or run (a saved run)")
         if self.run is not None and self.seed is not None:
