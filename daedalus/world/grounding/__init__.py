@@ -1,7 +1,8 @@
 """Worlds that ground temporal runs: a scenario's ``world:`` section, the signals a date's
 KPIs and events give (a recession, an outbreak, a policy change), and who learns them.
+May import daedalus.errors and daedalus.world only.
 
-May import daedalus.errors and daedalus.world only. The graph node that turns the news into
+The graph node that turns the news into
 exposures (M3) is ``daedalus.graphs.grounding.world_news``; prompts render it as ``$world``.
 """
 
