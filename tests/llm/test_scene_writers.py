@@ -88,3 +88,23 @@ def test_new_scenarios_take_their_cast_and_mode_from_the_description():
     ending = asyncio.run(generate_scenario(
         "the bridge collapsed in May; how did it come to that", Router.offline(seed=1)))
     assert ending.mode is TemporalMode.PORTAL
+
+
+def test_a_grounded_moment_states_the_worlds_leading_signal():
+    from daedalus.agents.event_writer import build_event_messages, event_schema
+    from daedalus.kernel.narrative import EventGuidance
+    from tests.builders import sim_state
+
+    state = sim_state(timepoints=1)
+    when = state["timepoints"][0].timestamp
+    messages = build_event_messages(state, EventGuidance(), 2, 3, when)
+    plain = ask(messages, event_schema(PEOPLE))["description"]
+    assert "Around them" not in plain
+    world = ("\n\nThe world around this moment in and around Port (let the moment reflect it):\n"
+             "- An epidemic is spreading: 12 infections per 100,000 people.\n"
+             "- figures on day 9 of the world: unemployment 5.0%")
+    marker = f"at {when:%Y-%m-%d %H:%M}."
+    grounded = [messages[0], type(messages[1])(
+        content=str(messages[1].content).replace(marker, marker + world))]
+    description = ask(grounded, event_schema(PEOPLE))["description"]
+    assert "Around them, an epidemic is spreading: 12 infections per 100,000 people." in description
