@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import combinations
+from itertools import combinations, islice
+from math import comb
 
 from daedalus.agents.expansion import EXPANSION_IMPORTANCE
 from daedalus.domain import Entity, Relationship, ResolutionLevel, TemporalMode, Timepoint
@@ -59,6 +60,8 @@ LEADS = 0.6
 """Weight of the seatings that put the story's leads (the most central people) on stage, three
 moments in five; the rest is spread over every group of the cast alike (the split that fits
 the catalogue's offline runs over four seeds best)."""
+MAX_GROUPS = 60
+"""Groups walked per seat count at most: a large cast is sampled evenly, not enumerated."""
 PORTAL_SEATS = 2
 """People a PORTAL candidate names at a moment of the path (the endpoint holds everyone)."""
 
@@ -171,9 +174,19 @@ def _seatings(line: _Line) -> list[tuple[tuple[str, ...], float]]:
     found: list[tuple[tuple[str, ...], float]] = []
     for seats in SEATS:
         found.append((ranked[:seats], share * LEADS))
-        groups = list(combinations(ranked, seats)) if seats < len(ranked) else [ranked]
+        groups = _groups(ranked, seats)
         found.extend((group, share * (1 - LEADS) / len(groups)) for group in groups)
     return found
+
+
+def _groups(ranked: tuple[str, ...], seats: int) -> list[tuple[str, ...]]:
+    """Every group of ``seats`` people of ``ranked`` (the whole cast when it is that small),
+    or ``MAX_GROUPS`` of them spread evenly over that list for a large cast."""
+    if seats >= len(ranked):
+        return [ranked]
+    total = comb(len(ranked), seats)
+    stride = -(-total // MAX_GROUPS)  # ceiling division
+    return list(islice(combinations(ranked, seats), 0, None, stride))
 
 
 def dialog_sizes(scenario: Scenario) -> list[int]:

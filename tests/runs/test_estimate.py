@@ -153,16 +153,18 @@ def test_portal_search_calls_follow_its_rounds(
         made, guess)
 
 
-def test_a_seed_zero_stray_is_the_draw_not_the_estimate(
-    ledgers: dict[str, tuple[CallRecord, ...]], tmp_path: Path
+@pytest.mark.parametrize("template", ["grant_review_panel", "hospital_crisis"])
+def test_runs_over_four_seeds_average_within_fifteen_percent_of_the_estimate(
+    ledgers: dict[str, tuple[CallRecord, ...]], tmp_path: Path, template: str
 ) -> None:
-    """grant_review_panel's seed-0 run is far below the estimate; over four seeds the runs
-    average within 15 % of it."""
-    template = "grant_review_panel"
+    """The estimate is an expectation over what the model chooses. grant_review_panel's seed-0
+    run is far below it (a stray above), hospital_crisis needs both seatings (the leads and
+    anyone): over seeds 0-3 each averages within 15 % of it."""
     guess = R.estimate(load_template(template)).calls
     made = [len(ledgers[template])]
     made += [len(R.run(template, seed=seed, store=tmp_path, run_id=f"s{seed}").record.ledger)
              for seed in (1, 2, 3)]
-    assert abs(guess - made[0]) > 0.15 * made[0], made
     mean = sum(made) / len(made)
     assert abs(guess - mean) <= 0.15 * mean, (guess, made)
+    if template in _STRAYS:
+        assert abs(guess - made[0]) > 0.15 * made[0], made
