@@ -69,9 +69,10 @@ def describe_event(event: Mapping[str, Any]) -> str:
         return f"moment {count[0] + 1}/{count[1]} {event.get('id', '')}".rstrip()
     if kind == "detail":
         ids = [str(i) for i in event.get("ids", ())]
-        span = f"{ids[0]} to {ids[-1]}" if len(ids) > 1 else "".join(ids)
-        return (f"  detail of {event.get('id')}: {len(ids)} beats inside that moment ({span}; "
-                "vertical expansion, M8)")
+        last = ids[-1].rpartition(".")[2] if ids else ""
+        span = f"{ids[0]} to .{last}" if len(ids) > 1 else "".join(ids)
+        return (f"  detail of {event.get('id')}: {len(ids)} beats inside it, {span} "
+                "(vertical expansion, M8)")
     if kind == "portal_step" and _count(event, "step") is not None:
         return _portal_step(event)
     if kind == "portal_forward" and (count := _count(event, "step")) is not None:
@@ -131,9 +132,10 @@ class RunProgress:
             self._progress = None
 
     def note(self, text: str) -> None:
-        """A line for the user, above the bar when there is one."""
+        """A line for the user, above the bar when there is one (wrapped at words to the
+        console's width)."""
         if not self.quiet:
-            self.console.print(text, highlight=False, soft_wrap=True)
+            self.console.print(text, highlight=False)
 
     def __call__(self, event: Mapping[str, Any]) -> None:
         self.events += 1

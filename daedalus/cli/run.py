@@ -137,7 +137,7 @@ def run_command(
                 offline_latency=offline_latency,
                 progress=progress,
                 run_id=run_id,
-                on_notice=lambda text: err.print(text, highlight=False, soft_wrap=True),
+                on_notice=lambda text: err.print(text, highlight=False),
                 request_timeout=request_timeout,
             )
         paths = _export(finished, out, chosen)
@@ -208,7 +208,7 @@ def _resume(
             progress=progress,
             offline_latency=offline_latency,
             budget=budget,
-            on_notice=lambda text: err.print(text, highlight=False, soft_wrap=True),
+            on_notice=lambda text: err.print(text, highlight=False),
             wait=wait,
             request_timeout=request_timeout,
         )
@@ -267,7 +267,7 @@ def branch_command(
                     progress=progress,
                     offline_latency=offline_latency,
                     wait=wait,
-                    on_notice=lambda text: err.print(text, highlight=False, soft_wrap=True),
+                    on_notice=lambda text: err.print(text, highlight=False),
                 )
             added = next(b for b in forked.record.branches if b.id not in before)
             moments = sum(1 for tp in forked.timepoints if tp.branch_id == added.id)

@@ -33,8 +33,7 @@ def test_each_event_reads_as_one_line() -> None:
         "branch b1 forks after tp-000",
         "backward search: slot 2 filled, score 0.81 [1/3 slots filled]",
         "backward search: re-proposing slot 1 (2026-09-13) (no candidate reached the target)",
-        "  detail of tp-001: 3 beats inside that moment (tp-001.m1 to tp-001.m3; vertical "
-        "expansion, M8)",
+        "  detail of tp-001: 3 beats inside it, tp-001.m1 to .m3 (vertical expansion, M8)",
         "forward 3/4 slot-002",
         "elaborate entity=ada",
     ]

@@ -192,3 +192,15 @@ def test_resume_and_branch_of_an_unknown_run_are_bad_input(tmp_path: Path) -> No
         assert "no run 'run_nope'" in one_error_line(result)
     empty = invoke("resume", "last", "--store", tmp_path / "empty")
     assert empty.exit_code == 2 and "no runs in" in one_error_line(empty)
+
+
+def test_a_portal_run_reads_at_80_columns(tmp_path: Path) -> None:
+    """Progress (backward search, detail moments), the offline notice and the summary: every
+    line fits 80 columns, wrapped at words."""
+    result = invoke("run", "election_upset_portal", "--store", tmp_path, COLUMNS="80")
+    assert result.exit_code == 0, result.output
+    for text in (result.stdout, result.stderr):
+        assert max(len(line) for line in text.splitlines()) <= 80, text
+    words = " ".join(result.stderr.split())
+    assert "backward search: slot" in words and OFFLINE_NOTICE in words
+    assert "beats inside it, portal-004.m1 to .m3 (vertical expansion, M8)" in words

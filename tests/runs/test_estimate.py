@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import daedalus.runs as R
@@ -29,19 +31,19 @@ def ledgers(template_records: dict[str, RunRecord]) -> dict[str, tuple[CallRecor
     return {t: record.ledger for t, record in template_records.items()}
 
 
-# Still outside 15 % (issue 13): the estimate seats every dialog to the participant cap and counts
-# one PORTAL proposal per slot; these runs differ from that structure.
+# The seed-0 run is one draw: who the event writer seats, how long each scene runs and how the
+# PORTAL search goes are the model's choices, so runs of one template differ by seed (calls of
+# seeds 0, 1, 2, 3 below, measured offline). The estimate is their expectation; these seed-0
+# runs fall outside 15 % of it, all but castaway within 15 % of their four-seed mean.
 _STRAYS = {
-    "castaway_colony_branching": "branch dialogs seat two or three of eight, not five (x2.5)",
-    "detective_prospection": "more quiet-gate rewrites than the average run (x0.73)",
-    "dockworkers_strike_branching": "dialogs seat two, not three (x1.17)",
-    "election_upset_portal": "forward dialogs seat two, not three (x1.36)",
-    "grant_review_panel": "the first two moments stay quiet (x1.61)",
-    "litigation_portal": "slots are re-proposed (no candidate reached the target) (x0.71)",
-    "mars_mission_portal": "slots re-proposed, few forward dialogs (x1.35)",
-    "memoir_interleaved": "more gate rewrites than the average run (x0.84)",
-    "sec_investigation": "more gate rewrites than the average run (x0.83)",
-    "vc_pitch_roadshow": "the first two moments stay quiet (x1.28)",
+    "blackout_inquiry": "seed 0 is a quiet draw: 44, 55, 59, 57 calls (mean 54)",
+    "castaway_colony_branching": "seats three or four of eight, most often not the leads the "
+                                 "plan holds at DIALOG: 149, 278, 238, 261 calls (mean 232)",
+    "detective_prospection": "seed 0 is a long draw: 70, 40, 54, 41 calls (mean 51)",
+    "dockworkers_strike_branching": "seed 0 is a short draw: 60, 76, 86, 72 calls (mean 74)",
+    "grant_review_panel": "seed 0 is a quiet draw: 36, 57, 46, 57 calls (mean 49)",
+    "mars_mission_portal": "seed 0 is a quiet draw: 135, 165, 194, 188 calls (mean 170)",
+    "vc_pitch_roadshow": "seed 0 is a quiet draw: 39, 54, 51, 53 calls (mean 49)",
 }
 
 
@@ -134,16 +136,35 @@ def test_a_dialog_is_only_counted_where_the_gate_would_let_two_people_talk() -> 
     assert R.estimate(sleepers).calls < R.estimate(heist).calls
 
 
-def test_portal_search_calls_follow_its_rounds_and_lean_high(
+def test_portal_search_calls_follow_its_rounds(
     ledgers: dict[str, tuple[CallRecord, ...]],
 ) -> None:
-    from daedalus.runs._estimate import portal_calls
+    from daedalus.runs._walk import KEPT, PROPOSALS, portal_calls
 
-    portal = load_template("litigation_portal").portal
+    portal = load_template("mars_mission_portal").portal
     assert portal is not None
-    guess = portal_calls(portal, 2)
-    rounds = 2 + portal.max_backtracks
-    assert guess == {"portal_candidates": 2 * rounds, "portal_forward": portal.candidates * rounds,
-                     "portal_judge": rounds}
-    made = {node: sum(1 for c in ledgers["litigation_portal"] if c.node == node) for node in guess}
-    assert all(made[node] <= guess[node] <= 2 * made[node] for node in guess), (made, guess)
+    guess = portal_calls(portal, 10)
+    rounds = 10 + portal.max_backtracks / 2
+    assert guess == {"portal_candidates": PROPOSALS * rounds,
+                     "portal_forward": KEPT * portal.candidates * rounds, "portal_judge": rounds}
+    made = {node: sum(1 for c in ledgers["mars_mission_portal"] if c.node == node)
+            for node in guess}
+    assert all(abs(guess[node] - made[node]) <= 0.25 * made[node] for node in guess), (
+        made, guess)
+
+
+@pytest.mark.parametrize("template", ["grant_review_panel", "hospital_crisis"])
+def test_runs_over_four_seeds_average_within_fifteen_percent_of_the_estimate(
+    ledgers: dict[str, tuple[CallRecord, ...]], tmp_path: Path, template: str
+) -> None:
+    """The estimate is an expectation over what the model chooses. grant_review_panel's seed-0
+    run is far below it (a stray above), hospital_crisis needs both seatings (the leads and
+    anyone): over seeds 0-3 each averages within 15 % of it."""
+    guess = R.estimate(load_template(template)).calls
+    made = [len(ledgers[template])]
+    made += [len(R.run(template, seed=seed, store=tmp_path, run_id=f"s{seed}").record.ledger)
+             for seed in (1, 2, 3)]
+    mean = sum(made) / len(made)
+    assert abs(guess - mean) <= 0.15 * mean, (guess, made)
+    if template in _STRAYS:
+        assert abs(guess - made[0]) > 0.15 * made[0], made

@@ -198,20 +198,20 @@ def test_candidates_within_a_portal_round_are_distinct(
         assert len(texts) >= 2 and len(set(texts)) == len(texts), round_["id"]
 
 
+@pytest.mark.parametrize("template", TEMPLATES)
 def test_query_answers_say_when_each_item_was_learned(
-    records: dict[str, RunRecord], answers: dict[str, QueryAnswer]
+    records: dict[str, RunRecord], answers: dict[str, QueryAnswer], template: str
 ) -> None:
     """The offline answer dates what it cites: each exposure's moment and time in plain words."""
-    for template in ("board_meeting", "litigation_portal"):
-        reply = answers[template]
-        exposures = {e.id: e for e in records[template].exposures}
-        dated = [exposures[c] for c in reply.cited if exposures[c].timepoint_id is not None]
-        assert dated, reply.answer
-        for event in dated:
-            assert event.timestamp is not None
-            stamp = event.timestamp.isoformat(sep=" ", timespec="minutes")
-            assert f"At {event.timepoint_id} ({stamp})" in reply.answer, reply.answer
-        assert "I cannot add anything" not in reply.answer  # a line that says nothing is no fact
+    reply = answers[template]
+    exposures = {e.id: e for e in records[template].exposures}
+    dated = [exposures[c] for c in reply.cited if exposures[c].timepoint_id is not None]
+    assert dated, reply.answer
+    for event in dated:
+        assert event.timestamp is not None
+        stamp = event.timestamp.isoformat(sep=" ", timespec="minutes")
+        assert f"At {event.timepoint_id} ({stamp})" in reply.answer, reply.answer
+    assert "I cannot add anything" not in reply.answer  # a line that says nothing is no fact
 
 
 def test_every_mechanism_but_model_selection_fires_across_the_templates(
