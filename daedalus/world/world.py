@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from daedalus.world.config import WorldConfig, load_preset
 from daedalus.world.core import DigestCache, EventQueue, KeyedRng, Scheduler, Table, state_digest
+from daedalus.world.core.memory import keep_freed_memory
 from daedalus.world.genesis import build_tables
 from daedalus.world.invariants import goods_stock, money_stock
 from daedalus.world.kpis import KPI_NAMES, tick_kpis
@@ -43,6 +44,7 @@ class World:
         if strict is not None:
             config = config.model_copy(update={"strict": strict})
         self.config = config
+        keep_freed_memory()
         self.rng = KeyedRng(config.random_seed)
         self.scheduler = Scheduler(SYSTEMS)
         self.events = EventQueue()
