@@ -13,7 +13,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from daedalus.world.config import WorldConfig, load_preset
-from daedalus.world.core import DigestCache, EventQueue, KeyedRng, Scheduler, Table, state_digest
+from daedalus.world.core import (
+    DigestCache,
+    EventQueue,
+    KeyedRng,
+    Scheduler,
+    System,
+    Table,
+    state_digest,
+)
+from daedalus.world.core.memory import keep_freed_memory
 from daedalus.world.genesis import build_tables
 from daedalus.world.invariants import goods_stock, money_stock
 from daedalus.world.kpis import KPI_NAMES, tick_kpis
@@ -43,6 +52,7 @@ class World:
         if strict is not None:
             config = config.model_copy(update={"strict": strict})
         self.config = config
+        keep_freed_memory()
         self.rng = KeyedRng(config.random_seed)
         self.scheduler = Scheduler(SYSTEMS)
         self.events = EventQueue()
@@ -50,6 +60,7 @@ class World:
         self.tables = tables if tables is not None else build_tables(config)
         self.history: list[TickRecord] = []
         self._digests = DigestCache()
+        self._final: dict[str, list[str]] | None = None  # system -> columns it writes last
         if tables is None:
             self.open_books()
 
@@ -63,6 +74,21 @@ class World:
         regions["cash_open"][:] = regions["cash"]
         regions["debt_open"][:] = regions["debt"]
 
+    def _prehash(self, system: System) -> None:
+        """Start hashing the columns ``system`` was the tick's last writer of (they are final
+        now), so the digest overlaps the systems still to run."""
+        if self._final is None:
+            last: dict[str, str] = {}
+            for each in self.scheduler.systems:
+                if each.enabled(self.config):
+                    last.update(dict.fromkeys(each.writes, each.name))
+            self._final = {}
+            for key, writer in sorted(last.items()):
+                self._final.setdefault(writer, []).append(key)
+        for key in self._final.get(system.name, ()):
+            table, column = key.split(".", 1)
+            self._digests.prehash(key, self.tables[table].columns[column])
+
     def digest(self) -> str:
         """The BLAKE2 digest of every column at the current tick."""
         return state_digest(self.tables, self.tick, self._digests)
@@ -70,7 +96,9 @@ class World:
     def step(self) -> TickRecord:
         """Advance one tick (one day); returns what the tick recorded."""
         tick = self.tick + 1
-        self.scheduler.step(self.tables, self.rng, self.events, self.config, tick)
+        self.scheduler.step(
+            self.tables, self.rng, self.events, self.config, tick, after_each=self._prehash
+        )
         self.tick = tick
         record: TickRecord = {
             "tick": tick,

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from daedalus.world import KPI_NAMES, World
+from daedalus.world.core import state_digest
 from tests.world.conftest import small_config
 
 _DIGESTS = """
@@ -31,6 +32,14 @@ def test_two_fresh_processes_produce_identical_digests_tick_by_tick():
     assert first == second and len(set(first)) == 6
     world = World(small_config(persons=1500, firms=90))
     assert [world.step()["digest"] for _ in range(6)] == first
+
+
+def test_a_tick_digest_with_early_hashes_equals_a_fresh_digest_of_the_state():
+    world = World(small_config(persons=12_000, firms=400))  # columns large enough to prehash
+    for _ in range(3):
+        record = world.step()
+        assert record["digest"] == state_digest(world.tables, world.tick)
+        assert not world._digests.pending
 
 
 def test_another_seed_gives_another_world():

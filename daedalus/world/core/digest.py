@@ -6,7 +6,10 @@ bytes and block digests of the last state it saw and rehashes only the blocks wh
 changed (a birth touches a few blocks of ``uid`` and ``sex``, not all of them), while the
 result is the same with or without a cache. Columns are hashed on two threads (BLAKE2b
 releases the GIL on large buffers) and combined in sorted order, so the result never depends
-on thread timing or dict insertion order.
+on thread timing or dict insertion order. ``DigestCache.prehash`` starts a large column's hash
+early, on those threads, once the column is final for the tick (the world calls it after the
+column's last writer has run), so the hashing overlaps the rest of the tick; the digest then
+takes that result when the column is still the same array.
 """
 
 from __future__ import annotations
@@ -45,11 +48,34 @@ class _Seen:
     blocks: list[bytes]
 
 
+_Hashed = tuple[bytes, _Seen]
+
+
 @dataclass
 class DigestCache:
-    """The last hashed bytes of every column, so an unchanged block is never hashed twice."""
+    """The last hashed bytes of every column, so an unchanged block is never hashed twice,
+    and the hashes started early (``prehash``) that the next digest collects."""
 
     seen: dict[str, _Seen] = field(default_factory=dict)
+    pending: dict[str, tuple[NDArray[Any], Future[_Hashed]]] = field(default_factory=dict)
+
+    def prehash(self, key: str, values: NDArray[Any]) -> None:
+        """Start hashing column ``key`` on the worker threads (large columns only). The array
+        must not change in place before the next ``state_digest`` with this cache; a column
+        replaced by another array meanwhile is simply hashed again."""
+        if values.nbytes < _PARALLEL_BYTES:
+            return
+        self._collect(key)
+        self.pending[key] = (values, _pool().submit(_hash_column, key, values, self.seen.get(key)))
+
+    def _collect(self, key: str) -> tuple[NDArray[Any], bytes] | None:
+        """Wait for ``key``'s early hash, if any: the array it hashed and its digest."""
+        started = self.pending.pop(key, None)
+        if started is None:
+            return None
+        values, future = started
+        part, self.seen[key] = future.result()
+        return values, part
 
 
 def _header(key: str, values: NDArray[Any]) -> bytes:
@@ -94,14 +120,24 @@ def state_digest(
         for name in sorted(tables)
         for column in sorted(tables[name].columns)
     ]
+    early: dict[str, bytes] = {}
+    if cache is not None:
+        current = dict(keys)
+        for key in list(cache.pending):
+            collected = cache._collect(key)
+            if collected is not None and collected[0] is current.get(key):
+                early[key] = collected[1]
     seen = cache.seen if cache is not None else {}
-    futures: dict[str, Future[tuple[bytes, _Seen]]] = {
+    futures: dict[str, Future[_Hashed]] = {
         k: _pool().submit(_hash_column, k, v, seen.get(k))
         for k, v in keys
-        if v.nbytes >= _PARALLEL_BYTES
+        if v.nbytes >= _PARALLEL_BYTES and k not in early
     }
     h = hashlib.blake2b(f"tick={tick}".encode(), digest_size=32)
     for key, values in keys:
+        if key in early:
+            h.update(early[key])
+            continue
         part, entry = (
             futures[key].result() if key in futures else _hash_column(key, values, seen.get(key))
         )

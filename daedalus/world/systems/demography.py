@@ -65,7 +65,7 @@ def _run(ctx: SystemContext) -> Writes:
     p = {name: ctx.col(f"persons.{name}").copy() for name in _PERSON_COLUMNS}
     n = p["alive"].size
     alive = p["alive"]
-    p["age_days"] = np.where(alive, p["age_days"] + 1, p["age_days"]).astype(np.int32)
+    np.add(p["age_days"], 1, out=p["age_days"], where=alive)
 
     firm_alive = ctx.col("firms.alive")
     employed = alive & (p["employer"] >= 0)
@@ -115,15 +115,17 @@ def _run(ctx: SystemContext) -> Writes:
     ctx.events.emit(Births(slots))
 
     _migrate(ctx, p, life - death)
-    years = p["age_days"] // int(DAY)
-    p["education"] = np.where(alive & (years < 22), np.minimum(years // 4, 5), p["education"])
-    p["education"] = p["education"].astype(np.uint8)
+    # In place on the copies, each masked update in one pass: schooling sets education to
+    # (age in years) // 4, at most 5, below 22 years; work raises skill; health recovers.
+    schooling = np.flatnonzero(alive & (p["age_days"] < 22 * int(DAY)))
+    p["education"][schooling] = np.minimum(p["age_days"][schooling] // (4 * int(DAY)), 5)
     working = alive & (p["employer"] >= 0)
-    skilled = np.minimum(p["skill"] + np.float32(0.0002), np.float32(3.0))
-    p["skill"] = np.where(working, skilled, p["skill"]).astype(np.float32)
-    recovery = np.float32(0.01) * (np.float32(0.85) - p["health"]) - np.float32(0.02) * infected
-    health = p["health"] + np.where(alive, recovery, np.float32(0.0))
-    p["health"] = np.clip(health, np.float32(0.05), np.float32(1.0)).astype(np.float32)
+    skill = p["skill"]
+    np.minimum(skill + np.float32(0.0002), np.float32(3.0), out=skill, where=working)
+    health = p["health"]
+    recovery = np.float32(0.01) * (np.float32(0.85) - health) - np.float32(0.02) * infected
+    np.add(health, recovery, out=health, where=alive)
+    np.clip(health, np.float32(0.05), np.float32(1.0), out=health)
 
     tiles = ctx.capacity("tiles")
     living_weight = np.where(alive, p["weight"], np.float32(0.0))

@@ -33,3 +33,17 @@ def test_a_cached_digest_equals_the_uncached_one_after_edits_in_place():
     assert state_digest(tables, 3, cache) == state_digest(tables, 3)
     deposits[:] = 0.0
     assert state_digest(tables, 3, cache) == state_digest(tables, 3)
+
+
+def test_an_early_hash_is_used_only_for_the_array_it_hashed():
+    tables = _tables()
+    cache = DigestCache()
+    deposits = tables["persons"].columns["deposits"]
+    cache.prehash("persons.deposits", deposits)
+    assert state_digest(tables, 3, cache) == state_digest(tables, 3)
+    assert not cache.pending
+    cache.prehash("persons.deposits", deposits)
+    tables["persons"].columns["deposits"] = deposits + 1.0  # replaced after the early hash
+    assert state_digest(tables, 3, cache) == state_digest(tables, 3)
+    cache.prehash("persons.deposits", tables["persons"].columns["deposits"])
+    assert state_digest(tables, 3, cache) == state_digest(tables, 3)

@@ -35,3 +35,16 @@ def test_wages_are_paid_net_of_tax_and_the_tax_is_public_revenue(world: World):
     firms = world.tables["firms"]
     headcount = np.bincount(persons["employer"][employed], minlength=firms.capacity)
     assert (firms["employees"] == headcount).all()
+
+
+def test_the_fast_region_draw_order_is_the_lexsort_with_and_without_ties():
+    from daedalus.world.systems.labour import _region_draw_order
+
+    rng = np.random.default_rng(5)
+    for trial in range(60):
+        n = int(rng.integers(0, 400))
+        items = np.sort(rng.choice(5000, n, replace=False))[::-1 if trial % 2 else 1]
+        region = rng.integers(0, 5, n)
+        draw = rng.random(n) if trial < 30 else rng.integers(0, 6, n) / 6.0  # ties from 30 on
+        expected = np.lexsort((items, draw, region))
+        assert np.array_equal(_region_draw_order(items, draw, region, 5), expected)
