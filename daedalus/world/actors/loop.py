@@ -65,9 +65,11 @@ class ActorWorld:
         count = world.tables["regions"].capacity
         governments = list(actors) if actors is not None else list(range(count))
         self.actors = governments
-        self.actor_ids = [f"government:{r}" for r in governments]
-        self.actor_ids += [f"firm:{f}" for f in large_firms(world, firms)] if firms else []
-        self.actor_ids += [f"bank:{b}" for b in range(count)] if banks else []
+        ids = [f"government:{r}" for r in governments]
+        ids += [f"firm:{f}" for f in large_firms(world, firms)] if firms else []
+        ids += [f"bank:{b}" for b in range(count)] if banks else []
+        self.actor_ids = sorted(ids)
+        """Every deciding actor, sorted by id: the fixed order observations are made in."""
         self.pending: list[Action] = []
         self.standing: dict[str, float] = {}
         self.log: list[dict[str, Any]] = []
