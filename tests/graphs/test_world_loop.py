@@ -73,3 +73,17 @@ def test_langgraph_json_loads_the_world_loop_by_path():
     assert isinstance(graph, CompiledStateGraph) and graph.name == "world_loop"
     assert graph.checkpointer is None
     assert {"tick", "decide", "gate"} <= set(graph.nodes)
+
+
+def test_the_gate_reviews_in_actor_order_so_a_capped_tick_matches_the_loop():
+    # With a cap of 1 action a tick, which model answers pass depends on the review order.
+    capped = GateLimits(dry_run_ticks=1, max_actions_per_tick=1)
+    actors = {"firms": 1, "banks": True}
+    loop = ActorWorld(World(small_config()), LLMProvider(Router.offline(seed=2)), cadence=2,
+                      gate=SafetyGate(capped), **actors)
+    digests = [loop.step()["digest"] for _ in range(TICKS)]
+    context = WorldLoopContext(World(small_config()), LLMProvider(Router.offline(seed=2)),
+                               cadence=2, gate=SafetyGate(capped), **actors)
+    out = run_world_loop(context, TICKS)
+    assert any(e.get("reason") == "over max_actions_per_tick" for e in out["log"])
+    assert out["digests"] == digests
