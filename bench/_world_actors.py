@@ -1,9 +1,9 @@
 """world_actors: what deciding through a model costs a world's ticks, against the rules.
 
 Two identical tiny_island worlds, each with its governments, its two largest firms per region
-and its banks deciding every 30 ticks behind the safety gate (dry runs included), are stepped in
-turn in one fresh process (``python -m bench._world_actors PRESET TICKS ...``), so both see the
-same load from the rest of the machine: one asks the offline model through the router
+and its banks deciding every 30 ticks behind the safety gate (dry runs included), are stepped
+in turn in one fresh process (``python -m bench._world_actors_child PRESET TICKS ...``), so
+both see the same load from the rest of the machine: one asks the offline model through the router
 (``LLMProvider``, one call per actor per decision tick, all of a tick in parallel), the other
 the rules. The target: the model-backed world's mean tick time at most 1.5x the rules-only
 world's. Beside it, the world-loop graph (``daedalus.graphs.world_loop``) against
@@ -12,84 +12,15 @@ world's. Beside it, the world-loop graph (``daedalus.graphs.world_loop``) agains
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
-import time
 from typing import Any
 
 from bench._measure import Measurement, Report, at_most, exactly, figure, median
+from bench._world_actors_child import CADENCE, FIRMS_PER_REGION
 
-__all__ = ["main", "world_actors"]
-
-CADENCE = 30
-FIRMS_PER_REGION = 2
-
-
-def _actors(config: Any, provider: Any) -> Any:
-    from daedalus.world import World
-    from daedalus.world.actors import ActorWorld
-
-    return ActorWorld(World(config), provider, cadence=CADENCE, firms=FIRMS_PER_REGION,
-                      banks=True)
-
-
-def _measure(preset: str, ticks: int, persons: int | None, warmup: int) -> dict[str, Any]:
-    from daedalus.agents.world_actor import LLMProvider
-    from daedalus.graphs.world_loop import WorldLoopContext, run_world_loop
-    from daedalus.llm.ledger import Ledger
-    from daedalus.llm.router import Router
-    from daedalus.world import World, load_preset
-    from daedalus.world.actors import RulesProvider
-
-    config = load_preset(preset)
-    if persons:
-        config = config.scaled(persons, max(persons // 16, 10))
-    ledger = Ledger()
-    llm = _actors(config, LLMProvider(Router.offline(ledger=ledger)))
-    rules = _actors(config, RulesProvider())
-    for _ in range(warmup):
-        llm.step()
-        rules.step()
-    llm_ms, rules_ms = [], []
-    for _ in range(ticks):
-        w0 = time.perf_counter()
-        llm.step()
-        llm_ms.append(1000.0 * (time.perf_counter() - w0))
-        w0 = time.perf_counter()
-        rules.step()
-        rules_ms.append(1000.0 * (time.perf_counter() - w0))
-    w0 = time.perf_counter()
-    loop = _actors(config, RulesProvider())
-    loop_digests = [loop.step()["digest"] for _ in range(ticks)]
-    loop_s = time.perf_counter() - w0
-    w0 = time.perf_counter()
-    context = WorldLoopContext(World(config), RulesProvider(), cadence=CADENCE,
-                               firms=FIRMS_PER_REGION, banks=True)
-    graph_digests = run_world_loop(context, ticks)["digests"]
-    graph_s = time.perf_counter() - w0
-    return {
-        "preset": config.name, "persons": config.population.persons, "ticks": ticks,
-        "actors": len(llm.actor_ids), "llm_wall_ms": llm_ms, "rules_wall_ms": rules_ms,
-        "model_calls": len(ledger), "decision_ticks": sum(
-            1 for t in range(warmup + 1, warmup + ticks + 1) if t % CADENCE == 0),
-        "applied_llm": sum(1 for e in llm.log if e["kind"] == "applied"),
-        "fallbacks_llm": sum(1 for e in llm.log if e["kind"] == "fallback"),
-        "loop_s": loop_s, "graph_s": graph_s, "graph_same_digests": graph_digests == loop_digests,
-    }
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench._world_actors")
-    parser.add_argument("preset")
-    parser.add_argument("ticks", type=int)
-    parser.add_argument("--persons", type=int)
-    parser.add_argument("--warmup", type=int, default=3)
-    args = parser.parse_args(argv)
-    print(json.dumps(_measure(args.preset, args.ticks, args.persons, args.warmup)))
-    return 0
-
+__all__ = ["world_actors"]
 
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
@@ -100,7 +31,7 @@ def world_actors(*, smoke: bool = False) -> Report:
     ticks = 30 if smoke else 90
     scale = ("--persons", "2000") if smoke else ()
     done = subprocess.run(
-        [sys.executable, "-m", "bench._world_actors", "tiny_island", str(ticks), *scale],
+        [sys.executable, "-m", "bench._world_actors_child", "tiny_island", str(ticks), *scale],
         capture_output=True, text=True, check=True,
     )
     run: dict[str, Any] = json.loads(done.stdout)
@@ -127,7 +58,3 @@ def world_actors(*, smoke: bool = False) -> Report:
     return Report(benchmark="world_actors", measurements=tuple(measurements),
                   parameters={"smoke": smoke, "ticks": ticks, "cadence": CADENCE},
                   details=details)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
