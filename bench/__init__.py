@@ -20,6 +20,7 @@ from bench._portal_workload import portal_workload
 from bench._provenance_scale import provenance_scale
 from bench._replay_and_branch import replay_and_branch
 from bench._service import service
+from bench._world_actors import world_actors
 from bench._world_engine import world_engine
 
 __all__ = ["BENCHMARKS", "Measurement", "Report", "run_benchmarks"]
@@ -32,6 +33,7 @@ BENCHMARKS: dict[str, Callable[..., Report]] = {
     "provenance_scale": provenance_scale,
     "replay_and_branch": replay_and_branch,
     "world_engine": world_engine,
+    "world_actors": world_actors,
     "batch": batch,
     "service": service,
 }

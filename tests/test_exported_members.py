@@ -50,9 +50,9 @@ EXPECTED = {
         "parse_preset",
     ],
     "daedalus.world.actors": [
-        "GOVERNMENT_VERBS", "ActionProposal", "ActorWorld", "DecisionProvider", "GateLimits",
-        "Observation", "ReplayProvider", "RulesProvider", "SafetyGate", "VerbSpec", "Verdict",
-        "observe_government",
+        "BANK_VERBS", "FIRM_VERBS", "GOVERNMENT_VERBS", "ActionProposal", "ActorWorld",
+        "DecisionProvider", "GateLimits", "Observation", "ReplayProvider", "RulesProvider",
+        "SafetyGate", "VerbSpec", "Verdict", "observe_bank", "observe_firm", "observe_government",
     ],
     "daedalus.templates": ["MAX_TEMPLATE_BYTES", "TemplateInfo", "list_templates", "load_template", "parse_template"],
     "daedalus.prompts": ["Prompt", "available_prompts", "load_prompt"],

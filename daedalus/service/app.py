@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from daedalus.service import batches, catalog, provenance, runs
+from daedalus.service import batches, catalog, provenance, runs, worlds
 from daedalus.service._auth import RateLimiter
 from daedalus.service._problems import install_problem_handlers, problem
 from daedalus.service._state import Service
@@ -116,6 +116,7 @@ def create_app(
     install_problem_handlers(api)
     for module in (runs, provenance, batches, catalog):
         api.include_router(module.router)
+    api.include_router(worlds.router)
 
     @api.get("/api/v1/health", tags=["service"], summary="Liveness")
     def health() -> dict[str, str]:

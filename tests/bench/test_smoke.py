@@ -44,6 +44,7 @@ TARGETED = {
         "replay_new_calls", "replay_run_json_same", "branch_calls_over_allowance",
     },
     "world_engine": {"tiny_ms_per_tick", "tiny_peak_rss_gb", "snapshot_tick_ratio"},
+    "world_actors": {"llm_over_rules_tick_ratio", "model_calls", "graph_same_digests"},
     "batch": {"runs_identical_to_alone", "throughput_2_over_1_workers"},
     "service": {"read_p95_ms", "read_errors", "fuzz_server_errors"},
 }
@@ -142,6 +143,17 @@ def test_world_engine_ran_the_tiny_world(smoke_reports: dict[str, Report]) -> No
     assert tiny["counts"]["persons"] > 0 and len(tiny["digest"]) == 64
     values = {m.name: m.value for m in report.measurements}
     assert values["snapshot_mb"] > 0 and values["tiny_peak_rss_gb"] > 0
+
+
+def test_world_actors_compared_model_and_rules_on_one_world(
+    smoke_reports: dict[str, Report],
+) -> None:
+    report = smoke_reports["world_actors"]
+    values = {m.name: m for m in report.measurements}
+    assert report.details["persons"] == 2000 and len(report.details["llm_wall_ms"]) == 30
+    assert values["model_calls"].ok and values["model_calls"].value == report.details["actors"]
+    assert values["graph_same_digests"].value == 1.0
+    assert values["llm_over_rules_tick_ratio"].value > 0
 
 
 def test_unknown_benchmark_is_refused() -> None:

@@ -23,8 +23,14 @@ TOP_K = 3
 
 
 class VerbSpec(BaseModel):
-    """A verb an actor may use: the region column it sets, its hard bounds and the largest
-    change one decision may make."""
+    """A verb an actor may use: the column of the actor's row it acts on (in ``table``), its
+    hard bounds and the largest change one decision may make.
+
+    ``effect`` says what the argument does: ``set`` writes it into the column; the firm and
+    bank effects (``scale``, ``hire``, ``fire``, ``invest``, ``standing``) live in
+    ``daedalus.world.actors.effects``. ``max_step`` bounds the distance from ``baseline``, or
+    from the column's current value when ``baseline`` is None.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -34,6 +40,9 @@ class VerbSpec(BaseModel):
     minimum: float
     maximum: float
     max_step: float
+    table: str = "regions"
+    effect: str = "set"
+    baseline: float | None = None
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON schema of the verb's arguments, as shown to a model."""

@@ -12,7 +12,7 @@ them. The limits run before the dry run so that a flood of proposals costs no dr
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from daedalus.errors import InvariantError
 from daedalus.world.actors.decision import ActionProposal, Observation, VerbSpec
+from daedalus.world.actors.effects import apply_effect, apply_standing, effect_problem
 
 if TYPE_CHECKING:
     from daedalus.world.world import World
@@ -42,7 +43,8 @@ class GateLimits:
 
 
 class Action(BaseModel):
-    """A checked change: set ``regions.<column>[region]`` to ``value``."""
+    """A checked change to row ``region`` of ``table`` (the actor's own row: its region for a
+    government or a bank, its slot for a firm): ``effect`` with ``value`` on ``column``."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -51,6 +53,8 @@ class Action(BaseModel):
     region: int
     column: str
     value: float
+    table: str = "regions"
+    effect: str = "set"
 
 
 class Verdict(BaseModel):
@@ -70,16 +74,18 @@ class Verdict(BaseModel):
         return self.action.verb if self.action is not None else ""
 
 
-def apply_actions(world: World, actions: Sequence[Action]) -> None:
-    """Write ``actions`` into the world's region columns, sorted by (actor, verb) so the order
-    never depends on the order providers answered in."""
-    regions = world.tables["regions"].columns
+def apply_actions(
+    world: World, actions: Sequence[Action], standing: MutableMapping[str, float] | None = None
+) -> None:
+    """Carry ``actions`` out on the world's columns, sorted by (actor, verb) so the order
+    never depends on the order providers answered in; standing policies go to ``standing``."""
+    kept: MutableMapping[str, float] = {} if standing is None else standing
     for action in sorted(actions, key=lambda a: (a.actor_id, a.verb)):
-        regions[action.column][action.region] = action.value
+        apply_effect(world, action, kept)
 
 
 def observation_region(actor_id: str) -> int:
-    """The region index of an actor id such as ``government:2``."""
+    """The row of an actor id such as ``government:2`` or ``firm:17``."""
     return int(actor_id.split(":", 1)[1])
 
 
@@ -112,14 +118,21 @@ class SafetyGate:
             return ("precheck", f"{spec.argument}={value} outside [{spec.minimum}, "
                     f"{spec.maximum}]", None)
         region = observation_region(proposal.actor_id)
-        current = float(world.tables["regions"].columns[spec.column][region])
         action = Action(actor_id=proposal.actor_id, verb=spec.verb, region=region,
-                        column=spec.column, value=value)
+                        column=spec.column, value=value, table=spec.table, effect=spec.effect)
+        problem = effect_problem(world, action)
+        if problem:
+            return "precheck", problem, None
+        current = spec.baseline
+        if current is None:
+            current = float(world.tables[spec.table].columns[spec.column][region])
         if abs(value - current) > spec.max_step + 1e-9:
             return "rate", f"change {value - current:+.4f} exceeds {spec.max_step}", None
         return "ok", "", action
 
-    def _dry_run(self, world: World, actions: Sequence[Action]) -> str:
+    def _dry_run(
+        self, world: World, actions: Sequence[Action], standing: Mapping[str, float]
+    ) -> str:
         """Empty when ``actions`` keep a copied world within its invariants and KPI bounds for
         the dry-run ticks; otherwise what went wrong."""
         from daedalus.world.world import World as _World
@@ -127,9 +140,11 @@ class SafetyGate:
         tables = {name: table.copy() for name, table in world.tables.items()}
         copy = _World(world.config.model_copy(update={"strict": True}), tables=tables,
                       tick=world.tick)
-        apply_actions(copy, actions)
+        policies = dict(standing)
+        apply_actions(copy, actions, policies)
         for _ in range(self.limits.dry_run_ticks):
             try:
+                apply_standing(copy, policies)
                 kpis = copy.step()["kpis"]
             except InvariantError as exc:
                 return f"dry run broke an invariant: {exc}"
@@ -139,9 +154,11 @@ class SafetyGate:
         return ""
 
     def review(
-        self, world: World, observations: Mapping[str, Observation], proposals: Sequence[Any]
+        self, world: World, observations: Mapping[str, Observation], proposals: Sequence[Any],
+        standing: Mapping[str, float] | None = None,
     ) -> list[Verdict]:
-        """One verdict per proposal, in the order received."""
+        """One verdict per proposal, in the order received (``standing``: the policies in
+        force, which the dry run keeps applying)."""
         verdicts: list[Verdict | None] = [None] * len(proposals)
         candidates: list[tuple[int, Action]] = []
         taken: set[tuple[str, str]] = set()
@@ -162,7 +179,7 @@ class SafetyGate:
                 continue
             taken.add((action.actor_id, action.verb))
             candidates.append((index, action))
-        passing = self._dry_run_all(world, candidates)
+        passing = self._dry_run_all(world, candidates, standing or {})
         for index, action in candidates:
             failure = passing.get(index, "")
             verdicts[index] = Verdict(
@@ -173,17 +190,18 @@ class SafetyGate:
         return [v for v in verdicts if v is not None]
 
     def _dry_run_all(
-        self, world: World, candidates: Sequence[tuple[int, Action]]
+        self, world: World, candidates: Sequence[tuple[int, Action]],
+        standing: Mapping[str, float],
     ) -> dict[int, str]:
         """Failure reasons by proposal index (absent: passed). All candidates are tried
         together; if that fails, each alone, and those passing alone together again."""
         if not candidates:
             return {}
-        failure = self._dry_run(world, [a for _, a in candidates])
+        failure = self._dry_run(world, [a for _, a in candidates], standing)
         if not failure:
             return {}
-        alone = {i: self._dry_run(world, [a]) for i, a in candidates}
+        alone = {i: self._dry_run(world, [a], standing) for i, a in candidates}
         good = [(i, a) for i, a in candidates if not alone[i]]
-        if good and self._dry_run(world, [a for _, a in good]):
+        if good and self._dry_run(world, [a for _, a in good], standing):
             return {i: alone[i] or "dry run failed in combination" for i, _ in candidates}
         return {i: reason for i, reason in alone.items() if reason}
