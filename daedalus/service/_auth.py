@@ -20,6 +20,7 @@ from pathlib import Path
 from fastapi import Request
 
 from daedalus.llm._money import sum_dollars
+from daedalus.service._batch_jobs import batch_run_ids
 from daedalus.service._problems import ProblemError
 from daedalus.service.jobs import JobQueue
 from daedalus.service.keys import ApiKey, KeyStore, Scope
@@ -103,7 +104,12 @@ class Guard:
     def spent_today(self, key: ApiKey, root: Path) -> float:
         """Dollars billed today (UTC) by every run this key submitted, from their ledgers."""
         midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        run_ids = {job.run_id for job in self.queue.jobs(key_id=key.id, since=midnight)}
+        run_ids: set[str] = set()
+        for job in self.queue.jobs(key_id=key.id, since=midnight):
+            if job.kind == "batch":
+                run_ids.update(batch_run_ids(root, job.run_id))
+            else:
+                run_ids.add(job.run_id)
         return sum_dollars(
             row.cost_usd
             for run_id in sorted(run_ids)

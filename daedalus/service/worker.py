@@ -21,6 +21,7 @@ import structlog
 from daedalus import runs
 from daedalus.errors import DaedalusError
 from daedalus.scenario import Scenario
+from daedalus.service._batch_jobs import execute_batch
 from daedalus.service._db import ServiceDb
 from daedalus.service.jobs import EventSink, Executor, Job, JobQueue
 from daedalus.store import SqliteRunStore, StoreLayout
@@ -40,7 +41,8 @@ def scenario_of(request: Mapping[str, Any]) -> Scenario:
 
 
 class LocalExecutor:
-    """Carries jobs out in this process with ``daedalus.runs`` (run, resume, branch)."""
+    """Carries jobs out in this process: runs and branches with ``daedalus.runs``, batches
+    with ``daedalus.batch`` (``run_batch``, or ``resume_batch`` for one already started)."""
 
     def __init__(self, layout: StoreLayout) -> None:
         self.layout = layout
@@ -48,6 +50,9 @@ class LocalExecutor:
     def execute(self, job: Job, events: EventSink, *, resumed: bool) -> None:
         request = job.request
         latency = float(request.get("offline_latency") or 0.0)
+        if job.kind == "batch":
+            execute_batch(self.layout, job, events)
+            return
         if job.kind == "branch":
             with SqliteRunStore(self.layout.runs_db) as store:
                 made = {b.id for b in store.load_record(job.run_id).branches}
