@@ -61,10 +61,13 @@ def specs_of(layout: StoreLayout, batch_id: str, request: Mapping[str, Any]) -> 
     return specs
 
 
-def execute_batch(layout: StoreLayout, job: Job, events: EventSink) -> None:
-    """Carry out (or, when its record exists, continue) the batch of ``job``."""
+def execute_batch(
+    layout: StoreLayout, job: Job, events: EventSink, source: str | None = None
+) -> None:
+    """Carry out (or, when its record exists, continue) the batch of ``job`` (its runs in the
+    store ``source`` names, else in ``layout``'s directory)."""
     batch_id = job.run_id
-    root = layout.root.resolve()
+    root: str | Path = layout.root.resolve() if source is None else source
 
     def update(change: RunUpdate) -> None:
         events({"event": "run", **change.model_dump(mode="json")})

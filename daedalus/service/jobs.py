@@ -19,7 +19,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from daedalus.service._db import ServiceDb
+from daedalus.service._db import Database
 from daedalus.store.lease import owner_is_dead
 
 __all__ = [
@@ -106,7 +106,7 @@ def _job_of(row: tuple[Any, ...]) -> Job:
 class JobQueue:
     """The jobs and run events of one service database."""
 
-    def __init__(self, db: ServiceDb, *, stale_s: float = JOB_STALE_S) -> None:
+    def __init__(self, db: Database, *, stale_s: float = JOB_STALE_S) -> None:
         self.db = db
         self.stale_s = stale_s
 
