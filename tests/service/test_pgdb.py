@@ -89,3 +89,17 @@ def test_a_run_is_submitted_carried_out_and_read_on_a_postgresql_store(pg_url, t
         assert app.get(f"/api/v1/runs/{run_id}/narrative").status_code == 200
     assert not (tmp_path / "daedalus_runs" / "runs.sqlite").exists()  # the runs are in PG
     assert not (tmp_path / "daedalus_runs" / "service.sqlite").exists()
+
+
+def test_keys_are_created_on_the_command_line_in_the_postgresql_store(pg_url, tmp_path, monkeypatch):
+    from tests.cli.support import invoke
+
+    monkeypatch.chdir(tmp_path)
+    created = invoke("keys", "create", "--scope", "read", "--store", pg_url)
+    assert created.exit_code == 0, created.output
+    token = created.stdout.strip().split()[-1]
+    from daedalus.service._pgdb import PgServiceDb
+
+    db = PgServiceDb(pg_url)
+    assert KeyStore(db).verify(token) is not None
+    db.close()
