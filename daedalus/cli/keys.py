@@ -7,6 +7,8 @@ revoked and replaced, never recovered.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -15,8 +17,10 @@ from rich.console import Console
 from rich.table import Table
 
 from daedalus.cli._errors import reporting_errors
-from daedalus.cli._options import JsonOption, StoreOption, local_store
-from daedalus.service import KeyStore, ServiceDb
+from daedalus.cli._options import JsonOption, StoreOption
+from daedalus.cli.serve import service_store
+from daedalus.service import KeyStore
+from daedalus.service._db import service_db
 from daedalus.service.keys import DEFAULT_RATE_PER_MINUTE
 
 __all__ = ["app", "create_command", "list_command", "revoke_command"]
@@ -28,9 +32,14 @@ app = typer.Typer(
 )
 
 
-def _keys(store: str | None) -> KeyStore:
-    layout = local_store(store, "keys")
-    return KeyStore(ServiceDb(layout.root / "service.sqlite"))
+@contextmanager
+def _keys(store: str | None) -> Iterator[KeyStore]:
+    layout, source = service_store(store, "keys")
+    db = service_db(layout.root, source)
+    try:
+        yield KeyStore(db)
+    finally:
+        db.close()
 
 
 @app.command("create")
@@ -50,8 +59,8 @@ def create_command(
     as_json: JsonOption = False,
 ) -> None:
     """Create an API key and print it (shown this once; only its hash is stored)."""
-    with reporting_errors():
-        key, token = _keys(store).create(
+    with reporting_errors(), _keys(store) as keys:
+        key, token = keys.create(
             scope, name=name, rate_per_minute=rate, quota_usd_per_day=quota
         )
     if as_json:
@@ -65,8 +74,8 @@ def create_command(
 @app.command("list")
 def list_command(store: StoreOption = None, as_json: JsonOption = False) -> None:
     """List the keys (ids, scopes, limits; never the keys themselves)."""
-    with reporting_errors():
-        keys = _keys(store).list()
+    with reporting_errors(), _keys(store) as opened:
+        keys = opened.list()
     if as_json:
         typer.echo(json.dumps([k.model_dump(mode="json") for k in keys]))
         return
@@ -89,6 +98,6 @@ def revoke_command(
     store: StoreOption = None,
 ) -> None:
     """Revoke a key: requests with it are refused from now on."""
-    with reporting_errors():
-        key = _keys(store).revoke(key_id)
+    with reporting_errors(), _keys(store) as keys:
+        key = keys.revoke(key_id)
     typer.echo(f"revoked key {key.id}")

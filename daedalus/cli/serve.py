@@ -12,8 +12,19 @@ import typer
 
 from daedalus.cli._errors import reporting_errors
 from daedalus.cli._options import StoreOption, local_store
+from daedalus.store import StoreLayout
+from daedalus.store._url import is_postgres_url
 
-__all__ = ["serve_command", "worker_command"]
+__all__ = ["serve_command", "service_store", "worker_command"]
+
+
+def service_store(store: str | None, command: str) -> tuple[StoreLayout, str | None]:
+    """The store of a service command: its directory (created if missing) and, when the store
+    is a ``postgresql://`` URL, that URL (runs, keys and jobs then live in the database; the
+    directory, ``./daedalus_runs``, only holds local files such as batch records)."""
+    if store is not None and is_postgres_url(store):
+        return StoreLayout.at(store).create(), store
+    return local_store(store, command), None
 
 
 def serve_command(
@@ -33,8 +44,8 @@ def serve_command(
     from daedalus.service import create_app
 
     with reporting_errors():
-        layout = local_store(store, "serve")
-        app = create_app(layout.root, worker=not no_worker, workers=workers)
+        layout, source = service_store(store, "serve")
+        app = create_app(source or layout.root, worker=not no_worker, workers=workers)
     typer.echo(f"serving {layout.root} on http://{host}:{port}/dashboard/", err=True)
     uvicorn.run(app, host=host, port=port, log_level="info")
 
@@ -49,8 +60,8 @@ def worker_command(
     from daedalus.service import Worker
 
     with reporting_errors():
-        layout = local_store(store, "worker")
-        worker = Worker(layout, poll_s=poll)
+        layout, source = service_store(store, "worker")
+        worker = Worker(layout, poll_s=poll, source=source)
     typer.echo(f"worker {worker.owner} on {layout.root}", err=True)
     try:
         worker.serve()

@@ -20,9 +20,11 @@ from pathlib import Path
 from fastapi import Request
 
 from daedalus.llm._money import sum_dollars
+from daedalus.service._batch_jobs import batch_run_ids
 from daedalus.service._problems import ProblemError
 from daedalus.service.jobs import JobQueue
 from daedalus.service.keys import ApiKey, KeyStore, Scope
+from daedalus.store import Store
 from daedalus.store.ledger_log import LedgerLog
 
 __all__ = ["Guard", "RateLimiter"]
@@ -72,8 +74,10 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="daedalus"'}
 class Guard:
     """Authentication, rate limits and the spending quota of one app."""
 
-    def __init__(self, keys: KeyStore, queue: JobQueue, limiter: RateLimiter) -> None:
-        self.keys, self.queue, self.limiter = keys, queue, limiter
+    def __init__(
+        self, keys: KeyStore, queue: JobQueue, limiter: RateLimiter, store: Store | None = None
+    ) -> None:
+        self.keys, self.queue, self.limiter, self.store = keys, queue, limiter, store
 
     def check(self, request: Request, needed: Scope) -> ApiKey:
         """The key of ``request`` if it may do ``needed`` now; else a 401, 403 or 429."""
@@ -103,11 +107,18 @@ class Guard:
     def spent_today(self, key: ApiKey, root: Path) -> float:
         """Dollars billed today (UTC) by every run this key submitted, from their ledgers."""
         midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        run_ids = {job.run_id for job in self.queue.jobs(key_id=key.id, since=midnight)}
+        run_ids: set[str] = set()
+        for job in self.queue.jobs(key_id=key.id, since=midnight):
+            if job.kind == "batch":
+                run_ids.update(batch_run_ids(root, job.run_id))
+            else:
+                run_ids.add(job.run_id)
         return sum_dollars(
             row.cost_usd
             for run_id in sorted(run_ids)
-            for row in LedgerLog.of(root, run_id).read()
+            for row in (
+                LedgerLog.of(root, run_id) if self.store is None else self.store.call_log(run_id)
+            ).read()
         )
 
     def budget_for(self, key: ApiKey, root: Path, runs: int = 1) -> float | None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any, Protocol
 
-__all__ = ["ServiceDb"]
+__all__ = ["Database", "ServiceDb", "service_db"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS keys (
@@ -40,6 +41,17 @@ CREATE TABLE IF NOT EXISTS batches (
 """
 
 _BUSY_MS = 30_000
+
+
+class Database(Protocol):
+    """What the queue and the key store need of the service's tables: ``ServiceDb`` here, or
+    ``PgServiceDb`` on a PostgreSQL store (``?`` placeholders either way)."""
+
+    def read(self) -> AbstractContextManager[Any]: ...
+
+    def write(self) -> AbstractContextManager[Any]: ...
+
+    def close(self) -> None: ...
 
 
 class ServiceDb:
@@ -96,3 +108,15 @@ class ServiceDb:
             self._opened.append(conn)
         self._local.conn = conn
         return conn
+
+
+def service_db(root: Path, source: str | None = None) -> Database:
+    """The service tables of a store: in the PostgreSQL database ``source`` names when it is a
+    ``postgresql://`` URL, else in ``<root>/service.sqlite``."""
+    from daedalus.store._url import is_postgres_url
+
+    if source is not None and is_postgres_url(source):
+        from daedalus.service._pgdb import PgServiceDb  # psycopg: the postgres extra
+
+        return PgServiceDb(source)
+    return ServiceDb(root / "service.sqlite")

@@ -11,6 +11,8 @@ from daedalus.domain import ID_PATTERN
 
 __all__ = [
     "BatchRequest",
+    "BatchRun",
+    "BatchSubmitted",
     "BatchSummary",
     "BranchRequest",
     "Distribution",
@@ -61,10 +63,54 @@ class RunRequest(_Body):
         return self
 
 
-class BatchRequest(_Body):
-    """Several runs submitted together (up to 100)."""
+class BatchRun(_Body):
+    """One run of a batch: exactly one of ``template`` or ``yaml``, a seed and overrides of
+    template fields by dotted path (``{"dialog.max_turns": 4}``)."""
 
-    runs: list[RunRequest] = Field(min_length=1, max_length=100)
+    template: str | None = Field(
+        default=None, pattern=ID_PATTERN, max_length=128, examples=["board_meeting"]
+    )
+    yaml: str | None = Field(default=None, description="A scenario template as YAML text.")
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, max_length=50, description="Dotted field path -> value."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if (self.template is None) == (self.yaml is None):
+            raise ValueError("send exactly one of 'template' (a shipped template id) or 'yaml'")
+        return self
+
+
+class BatchRequest(_Body):
+    """Several runs (up to 100) carried out together by the batch runner under one budget."""
+
+    runs: list[BatchRun] = Field(min_length=1, max_length=100)
+    model: str | None = Field(
+        default=None, pattern=MODEL_PATTERN, max_length=200,
+        description="'offline', a registry model id, or none for the server's default.",
+    )
+    budget_usd: float | None = Field(
+        default=None, ge=0.0, le=1e6, description="A hard cap over the whole batch."
+    )
+    run_budget_usd: float | None = Field(
+        default=None, ge=0.0, le=1e6, description="A hard cap per run."
+    )
+    workers: int = Field(default=2, ge=1, le=8, description="Runs carried out at once.")
+    offline_latency: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Seconds the offline model waits per call."
+    )
+
+
+class BatchSubmitted(BaseModel):
+    """What a batch submission returns: the batch to follow."""
+
+    batch_id: str
+    job_id: str
+    size: int
+    status: Literal["queued"] = "queued"
+    links: dict[str, str]
 
 
 class BranchRequest(_Body):
@@ -175,12 +221,14 @@ class Distribution(BaseModel):
 
 
 class BatchSummary(BaseModel):
-    """A batch: its runs by status and the distribution of their outcomes."""
+    """A batch: its runs by status (``queued`` until the worker starts each one) and the
+    distribution of their outcomes over the completed ones."""
 
     id: str
     created_at: datetime
     size: int
     status: dict[str, int]
+    error: str | None = Field(default=None, description="Why the batch job failed, if it did.")
     runs: list[RunItem]
     outcomes: dict[str, Distribution]
     mechanisms: dict[str, Distribution]

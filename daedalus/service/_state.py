@@ -15,11 +15,12 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from daedalus.domain import ID_PATTERN
 from daedalus.service._auth import Guard, RateLimiter
-from daedalus.service._db import ServiceDb
+from daedalus.service._db import Database, service_db
 from daedalus.service._problems import ProblemError
 from daedalus.service.jobs import JobQueue
 from daedalus.service.keys import ApiKey, KeyStore
-from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store import RunStore, SqliteRunStore, Store, StoreLayout, open_store
+from daedalus.store._url import is_postgres_url
 from daedalus.store.record import RunRecord
 
 __all__ = ["Reader", "Service", "ServiceDep", "Writer", "checked_id", "service_of"]
@@ -33,16 +34,28 @@ class Service:
 
     layout: StoreLayout
     limiter: RateLimiter = field(default_factory=RateLimiter)
+    source: str | None = None
+    """A ``postgresql://`` store URL, when the runs (and the service's tables) live there;
+    ``layout`` then only holds local files (batch records)."""
 
     def __post_init__(self) -> None:
-        self.db = ServiceDb(self.layout.root / "service.sqlite")
+        self.store: Store | None = None
+        self.runs: RunStore
+        self.db: Database = service_db(self.layout.root, self.source)
+        if self.source is not None and is_postgres_url(self.source):
+            self.store = open_store(self.source)
+            self.runs = self.store.runs
+        else:
+            self.runs = SqliteRunStore(self.layout.runs_db)
         self.queue = JobQueue(self.db)
         self.keys = KeyStore(self.db)
-        self.guard = Guard(self.keys, self.queue, self.limiter)
-        self.runs = SqliteRunStore(self.layout.runs_db)
+        self.guard = Guard(self.keys, self.queue, self.limiter, self.store)
 
     def close(self) -> None:
-        self.runs.close()
+        if self.store is not None:
+            self.store.close()
+        elif isinstance(self.runs, SqliteRunStore):
+            self.runs.close()
         self.db.close()
 
     def record(self, run_id: str) -> RunRecord:

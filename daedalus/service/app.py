@@ -22,6 +22,7 @@ from daedalus.service._state import Service
 from daedalus.service.dashboard import mount_dashboard
 from daedalus.service.worker import Worker
 from daedalus.store import StoreLayout
+from daedalus.store._url import is_postgres_url
 from daedalus.templates import MAX_TEMPLATE_BYTES
 
 __all__ = ["MAX_BODY_BYTES", "app", "create_app"]
@@ -85,14 +86,16 @@ def create_app(
 ) -> FastAPI:
     """The API and dashboard of the store directory ``store`` (default ``$DAEDALUS_HOME``),
     with ``workers`` worker threads running the queued jobs (none when ``worker`` is False)."""
+    source = str(store) if store is not None and is_postgres_url(str(store)) else None
     layout = StoreLayout.at(store)
-    service = Service(layout, limiter or RateLimiter())
+    service = Service(layout, limiter or RateLimiter(), source)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         layout.create()
         running = [
-            Worker(layout, queue=service.queue).start() for _ in range(workers if worker else 0)
+            Worker(layout, queue=service.queue, source=source).start()
+            for _ in range(workers if worker else 0)
         ]
         try:
             yield

@@ -1,7 +1,8 @@
 """The job queue between the API and the workers, and the events each run reports.
 
-The API only ever enqueues: a job names what to do (``run`` a scenario, ``branch`` a run) and
-the run it concerns. A worker (``daedalus.service.worker``) claims the oldest queued job, or a
+The API only ever enqueues: a job names what to do (``run`` a scenario, ``branch`` a run, run a
+``batch``) and the run it concerns (a batch job's run id is the batch id, so its events are the
+batch's). A worker (``daedalus.service.worker``) claims the oldest queued job, or a
 job whose worker died (its process is gone, or its heartbeat stopped), and carries it out
 through an ``Executor``; every progress event of the run is appended to the run's event log,
 which the API streams (SSE). A job taken over from a dead worker resumes its run from the last
@@ -18,7 +19,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from daedalus.service._db import ServiceDb
+from daedalus.service._db import Database
 from daedalus.store.lease import owner_is_dead
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
     "RunEvent",
 ]
 
-JobKind = Literal["run", "branch"]
+JobKind = Literal["run", "branch", "batch"]
 JobStatus = Literal["queued", "running", "done", "failed"]
 
 JOB_STALE_S = 30.0
@@ -105,7 +106,7 @@ def _job_of(row: tuple[Any, ...]) -> Job:
 class JobQueue:
     """The jobs and run events of one service database."""
 
-    def __init__(self, db: ServiceDb, *, stale_s: float = JOB_STALE_S) -> None:
+    def __init__(self, db: Database, *, stale_s: float = JOB_STALE_S) -> None:
         self.db = db
         self.stale_s = stale_s
 
@@ -117,9 +118,12 @@ class JobQueue:
         *,
         key_id: str | None = None,
         batch_id: str | None = None,
+        size: int | None = None,
     ) -> Job:
         """Enqueue a job and log the run's ``queued`` event."""
-        return self.submit_many([(kind, run_id, request)], key_id=key_id, batch_id=batch_id)[0]
+        return self.submit_many(
+            [(kind, run_id, request)], key_id=key_id, batch_id=batch_id, size=size
+        )[0]
 
     def submit_many(
         self,
@@ -127,15 +131,17 @@ class JobQueue:
         *,
         key_id: str | None = None,
         batch_id: str | None = None,
+        size: int | None = None,
     ) -> list[Job]:
-        """Enqueue several jobs in one transaction (a batch is queued whole or not at all)."""
+        """Enqueue several jobs in one transaction; with ``batch_id``, the batch of ``size``
+        runs (default: one per job) is recorded in the same transaction."""
         moment = _now().isoformat()
         ids = []
         with self.db.write() as conn:
             if batch_id is not None:
                 conn.execute(
                     "INSERT INTO batches (id, key_id, created_at, size) VALUES (?, ?, ?, ?)",
-                    (batch_id, key_id, moment, len(items)),
+                    (batch_id, key_id, moment, len(items) if size is None else size),
                 )
             for kind, run_id, request in items:
                 job_id = f"job_{uuid.uuid4().hex[:12]}"

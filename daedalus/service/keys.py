@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from daedalus.errors import ConfigError
-from daedalus.service._db import ServiceDb
+from daedalus.service._db import Database
 
 __all__ = [
     "DEFAULT_RATE_PER_MINUTE",
@@ -81,7 +81,7 @@ _COLUMNS = "id, scope, name, created_at, revoked_at, rate_per_minute, quota_usd_
 class KeyStore:
     """The keys of one service database."""
 
-    def __init__(self, db: ServiceDb) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def create(

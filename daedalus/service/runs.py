@@ -42,7 +42,7 @@ from daedalus.service.worker import scenario_of
 from daedalus.store import RunSummary
 from daedalus.templates import MAX_TEMPLATE_BYTES, list_templates
 
-__all__ = ["EXPORTS", "router", "run_request"]
+__all__ = ["EXPORTS", "event_stream", "router", "run_request", "shipped_templates"]
 
 router = APIRouter(prefix="/api/v1", tags=["runs"])
 
@@ -62,7 +62,7 @@ _KEEP_ALIVE_POLLS = 60
 
 
 @cache
-def _shipped() -> frozenset[str]:
+def shipped_templates() -> frozenset[str]:
     root = resources.files("daedalus.templates")
     return frozenset(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml"))
 
@@ -81,7 +81,7 @@ def run_request(body: RunRequest, service: Service, key: ApiKey, runs: int = 1) 
             413, "too-large", f"yaml is larger than {MAX_TEMPLATE_BYTES:,} bytes; a template "
             "is a few kB",
         )
-    if body.template is not None and body.template not in _shipped():
+    if body.template is not None and body.template not in shipped_templates():
         raise ProblemError(
             422, "invalid-input",
             f"no shipped template {body.template!r}; GET /api/v1/templates lists them, or send "
@@ -181,7 +181,7 @@ def _aware(moment: datetime) -> datetime:
 @router.get("/runs/{run_id}", summary="A run's status and progress")
 def get_run(run_id: str, _: Reader, service: ServiceDep) -> RunView:
     checked_id(run_id, "run")
-    jobs = service.queue.jobs_of_run(run_id)
+    jobs = [job for job in service.queue.jobs_of_run(run_id) if job.kind != "batch"]
     latest = service.queue.last_event(run_id)
     last = latest.data if latest is not None else None
     job_views = [
@@ -225,20 +225,28 @@ async def run_events(
     checked_id(run_id, "run")
     has_run = await asyncio.to_thread(service.runs.has_run, run_id)
     jobs = await asyncio.to_thread(service.queue.jobs_of_run, run_id)
-    if not has_run and not jobs:
+    if not has_run and not [j for j in jobs if j.kind != "batch"]:
         raise ProblemError(404, "not-found", f"no run {run_id!r}")
+    return event_stream(service, run_id, request, follow, last_event_id)
+
+
+def event_stream(
+    service: Service, stream_id: str, request: Request, follow: bool, last_event_id: str | None
+) -> StreamingResponse:
+    """The events of a run (or of a batch) as Server-Sent Events, after ``last_event_id``;
+    the stream ends when no job of it is left to do (at once when ``follow`` is False)."""
     after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
 
     async def stream() -> AsyncIterator[str]:
         seen, quiet = after, 0
         while True:
-            events = await asyncio.to_thread(service.queue.events, run_id, seen)
+            events = await asyncio.to_thread(service.queue.events, stream_id, seen)
             for event in events:
                 seen = event.seq
                 name = str(event.data.get("event", "message"))
                 payload = json.dumps({**event.data, "at": event.at.isoformat()})
                 yield f"id: {event.seq}\nevent: {name}\ndata: {payload}\n\n"
-            pending = await asyncio.to_thread(service.queue.jobs_of_run, run_id)
+            pending = await asyncio.to_thread(service.queue.jobs_of_run, stream_id)
             busy = any(j.status in ("queued", "running") for j in pending)
             if not follow or (not busy and not events):
                 yield "event: end\ndata: {}\n\n"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import threading
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -21,9 +22,11 @@ import structlog
 from daedalus import runs
 from daedalus.errors import DaedalusError
 from daedalus.scenario import Scenario
-from daedalus.service._db import ServiceDb
+from daedalus.service._batch_jobs import execute_batch
+from daedalus.service._db import service_db
 from daedalus.service.jobs import EventSink, Executor, Job, JobQueue
-from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store import StoreLayout, open_store
+from daedalus.store._url import is_postgres_url
 from daedalus.store.lease import new_owner
 from daedalus.templates import load_template, parse_template
 
@@ -40,36 +43,50 @@ def scenario_of(request: Mapping[str, Any]) -> Scenario:
 
 
 class LocalExecutor:
-    """Carries jobs out in this process with ``daedalus.runs`` (run, resume, branch)."""
+    """Carries jobs out in this process: runs and branches with ``daedalus.runs``, batches
+    with ``daedalus.batch`` (``run_batch``, or ``resume_batch`` for one already started)."""
 
-    def __init__(self, layout: StoreLayout) -> None:
+    def __init__(self, layout: StoreLayout, source: str | None = None) -> None:
         self.layout = layout
+        self.source = source
+        """A ``postgresql://`` store URL when the runs live there (else ``layout``'s)."""
+
+    @property
+    def store(self) -> str | Path:
+        return self.source if self.source is not None else self.layout.root
+
+    def _has_run(self, run_id: str) -> bool:
+        with open_store(self.source or self.layout) as store:
+            return store.runs.has_run(run_id)
+
+    def _branches(self, run_id: str) -> set[str]:
+        with open_store(self.source or self.layout) as store:
+            return {b.id for b in store.runs.load_record(run_id).branches}
 
     def execute(self, job: Job, events: EventSink, *, resumed: bool) -> None:
         request = job.request
         latency = float(request.get("offline_latency") or 0.0)
+        if job.kind == "batch":
+            execute_batch(self.layout, job, events, self.source)
+            return
         if job.kind == "branch":
-            with SqliteRunStore(self.layout.runs_db) as store:
-                made = {b.id for b in store.load_record(job.run_id).branches}
-            if request.get("branch_id") in made:  # an earlier attempt finished it
+            if request.get("branch_id") in self._branches(job.run_id):  # an earlier attempt made it
                 return
             runs.branch(
                 job.run_id, at=str(request["at"]), intervention=str(request["intervention"]),
-                branch_id=request.get("branch_id"), store=self.layout.root, progress=events,
+                branch_id=request.get("branch_id"), store=self.store, progress=events,
                 offline_latency=latency, wait=True,
             )
             return
-        with SqliteRunStore(self.layout.runs_db) as store:
-            started = store.has_run(job.run_id)
-        if started:  # an earlier attempt created the run: continue it from its checkpoint
+        if self._has_run(job.run_id):  # an earlier attempt created the run: continue it
             runs.resume(
-                job.run_id, store=self.layout.root, progress=events, offline_latency=latency,
+                job.run_id, store=self.store, progress=events, offline_latency=latency,
                 wait=True,
             )
             return
         runs.run(
             scenario_of(request), model=request.get("model"), seed=int(request.get("seed", 0)),
-            store=self.layout.root, budget=request.get("budget_usd"),
+            store=self.store, budget=request.get("budget_usd"),
             budget_mode=request.get("budget_mode"), offline_latency=latency, progress=events,
             run_id=job.run_id,
         )
@@ -85,10 +102,11 @@ class Worker:
         *,
         poll_s: float = 0.2,
         queue: JobQueue | None = None,
+        source: str | None = None,
     ) -> None:
         self.layout = layout
-        self.executor: Executor = executor or LocalExecutor(layout)
-        self.queue = queue or JobQueue(ServiceDb(layout.root / "service.sqlite"))
+        self.executor: Executor = executor or LocalExecutor(layout, source)
+        self.queue = queue or JobQueue(service_db(layout.root, source))
         self.poll_s = poll_s
         self.owner = new_owner()
         self._stop = threading.Event()
@@ -156,7 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--store", default=None, help="store directory (default $DAEDALUS_HOME)")
     parser.add_argument("--poll", type=float, default=0.2, help="seconds between polls")
     args = parser.parse_args(argv)
-    worker = Worker(StoreLayout.at(args.store).create(), poll_s=args.poll)
+    source = args.store if args.store and is_postgres_url(args.store) else None
+    worker = Worker(StoreLayout.at(args.store).create(), poll_s=args.poll, source=source)
     try:
         worker.serve()
     except KeyboardInterrupt:

@@ -34,11 +34,10 @@ def test_bad_scopes_and_unknown_keys_are_one_line_errors(tmp_path):
     assert invoke("keys", "list", "--store", tmp_path, "--json").stdout.strip() == "[]"
 
 
-def test_a_postgres_store_is_refused_in_one_line_with_its_password_masked(tmp_path, monkeypatch):
+def test_an_unreachable_postgres_store_is_one_line_with_its_password_masked(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    url = "postgresql://someone:hunter2@127.0.0.1:5432/test"
+    url = "postgresql://someone:hunter2@127.0.0.1:1/test"
     refused = invoke("keys", "create", "--store", url)
     line = one_error_line(refused)
-    assert refused.exit_code == 2 and "needs a store directory" in line
+    assert refused.exit_code != 0 and "127.0.0.1" in line
     assert "hunter2" not in refused.output and "***" in line
-    assert list(tmp_path.iterdir()) == []

@@ -57,4 +57,7 @@ def test_the_curl_block_runs_against_the_app(tmp_path, monkeypatch: pytest.Monke
     assert known["entity"] == "maya_okonkwo" and known["known"]
     assert "# " in out  # the narrative's title
     assert '"type":"urn:daedalus:problem:not-found"' in out.replace(" ", "")
+    assert "event: run" in out and "event: batch" in out
+    summary, _ = json.JSONDecoder().raw_decode(out[out.rindex('{"id":"batch_'):])
+    assert summary["status"] == {"completed": 2} and len(summary["runs"]) == 2
     assert key not in out

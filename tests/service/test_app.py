@@ -36,6 +36,7 @@ def test_the_openapi_schema_is_pinned(tmp_path):
         "/api/v1/runs/{run_id}/screenplay", "/api/v1/runs/{run_id}/dialogs",
         "/api/v1/runs/{run_id}/exports/{export}", "/api/v1/runs/{run_id}/knowledge",
         "/api/v1/runs/{run_id}/branches", "/api/v1/batches", "/api/v1/batches/{batch_id}",
+        "/api/v1/batches/{batch_id}/events",
         "/api/v1/templates", "/api/v1/models", "/api/v1/estimate",
     } <= paths
     assert {"HTTPBearer", "APIKeyHeader"} <= set(schema["components"]["securitySchemes"])

@@ -105,3 +105,21 @@ def test_provider_credentials_never_appear_in_responses(fresh, finished, monkeyp
     ]
     assert all(secret not in body for body in bodies)
     assert fresh.service.queue.jobs() == []
+
+
+def test_a_batch_shares_what_is_left_of_the_quota_and_its_runs_count_against_it(fresh):
+    key, token = fresh.service.keys.create("write", quota_usd_per_day=1.0)
+    body = {"runs": [{"template": "board_meeting", "seed": s} for s in (1, 2)]}
+    batch = fresh.post("/api/v1/batches", body, token=token).json()
+    request = fresh.service.queue.get(batch["job_id"]).request
+    assert request["run_budget_usd"] == 0.5 and request["budget_usd"] == 1.0
+    fresh.drain()
+    summary = fresh.get(f"/api/v1/batches/{batch['batch_id']}").json()
+    for item in summary["runs"]:  # bill the batch's runs: the key's ledger reaches the quota
+        _bill(fresh.root, item["id"], 0.5)
+    spent = fresh.post("/api/v1/batches", body, token=token)
+    assert "quota" in assert_problem(spent, 429)["detail"]
+    assert "quota" in assert_problem(
+        fresh.post("/api/v1/runs", {"template": "board_meeting"}, token=token), 429
+    )["detail"]
+    assert len(fresh.service.queue.jobs(key_id=key.id)) == 1

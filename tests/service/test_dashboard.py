@@ -10,6 +10,7 @@ and a provenance query, and assert on what the page shows; screenshots go to
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -139,20 +140,34 @@ def test_submit_a_run_watch_it_complete_and_explore_it(live, page):
     _shot(page, "dashboard-runs.png")
 
 
-def test_a_batch_summary_shows_its_runs_by_status(live, page):
+def test_a_batch_submitted_in_the_form_is_followed_and_summarized(live, page):
     from playwright.sync_api import expect
 
     base, token = live
-    headers = {"Authorization": f"Bearer {token}"}
-    runs = [{"template": "board_meeting", "seed": seed} for seed in (5, 6)]
-    batch = httpx.post(f"{base}/api/v1/batches", json={"runs": runs}, headers=headers).json()
-    for item in batch["runs"]:  # follow each run's events until its job is done
-        httpx.get(f"{base}/api/v1/runs/{item['run_id']}/events", headers=headers, timeout=WAIT_MS / 1000)
-    page.goto(f"{base}/dashboard/#/batches/{batch['batch_id']}")
-    expect(page.get_by_test_id("batch-status")).to_contain_text("2 runs: completed 2", timeout=WAIT_MS)
+    page.goto(f"{base}/dashboard/#/batches")
+    page.get_by_test_id("key-input").fill(token)
+    page.get_by_test_id("key-form").locator("button").click()
+    page.get_by_test_id("batch-template").select_option("board_meeting")
+    page.get_by_test_id("batch-seeds").fill("5-7")
+    page.get_by_test_id("submit-batch").click()
+    expect(page).to_have_url(re.compile(r"#/batches/batch_"), timeout=WAIT_MS)
+    expect(page.get_by_test_id("batch-progress-text")).to_have_text(
+        "3 of 3 runs done", timeout=WAIT_MS
+    )
+    expect(page.get_by_test_id("batch-status")).to_contain_text("3 runs: completed 3")
+    assert page.get_by_test_id("batch-runs").locator("tr").count() == 3
     assert page.locator("#outcomes canvas").count() == 5  # one distribution per outcome
     assert page.locator("#mechanisms canvas").count() == 1
+    batch_id = page.url.rsplit("/", 1)[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    summary = httpx.get(f"{base}/api/v1/batches/{batch_id}", headers=headers).json()
+    assert summary["status"] == {"completed": 3}
     _shot(page, "dashboard-batch.png")
+    page.goto(f"{base}/dashboard/#/batches")
+    page.get_by_test_id("batch-seeds").fill("1,x")
+    page.get_by_test_id("submit-batch").click()
+    expect(page.get_by_test_id("error")).to_contain_text('seeds: "x" is not a seed')
+    assert len(httpx.get(f"{base}/api/v1/batches", headers=headers).json()) == 1
 
 
 def test_a_portal_run_shows_its_chain_with_every_slots_candidates(live, page):

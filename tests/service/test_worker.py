@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from daedalus.service import Job, Worker
+from daedalus.service._batch_jobs import batch_record
 from daedalus.service.jobs import EventSink
 from daedalus.store import StoreLayout
 from tests.service.support import Served
@@ -106,3 +107,44 @@ def test_a_branch_job_retried_after_its_branch_was_saved_does_not_branch_again(f
     assert [b["id"] for b in view["branches"] if b["id"] != "main"] == ["w1"]
     assert [j["status"] for j in view["jobs"]] == ["done", "done", "done"]
     assert fresh.get(f"/api/v1/runs/{run_id}/timeline").json()["nodes"] == before
+
+
+def test_a_worker_killed_mid_batch_is_taken_over_and_the_batch_resumes(fresh: Served):
+    runs = [{"template": "board_meeting", "seed": seed} for seed in (1, 2)]
+    body = {"runs": runs, "workers": 1}
+    batch_id = fresh.post("/api/v1/batches", body).json()["batch_id"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENROUTER_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daedalus.service.worker", "--store", str(fresh.root),
+         "--poll", "0.02"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    queue = fresh.service.queue
+
+    def second_started() -> bool:
+        record = batch_record(StoreLayout(fresh.root), batch_id)
+        return record is not None and fresh.service.runs.has_run(record.run_ids[1])
+
+    try:
+        _wait_for(second_started, "the batch's second run")
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    cut = fresh.get(f"/api/v1/batches/{batch_id}").json()
+    assert cut["status"] == {"completed": 1, "interrupted": 1}  # its worker is gone
+
+    assert fresh.drain() == 1  # the next worker continues the batch with resume_batch
+    done = fresh.get(f"/api/v1/batches/{batch_id}").json()
+    assert done["status"] == {"completed": 2}
+    names = [e.data["event"] for e in queue.events(batch_id)]
+    assert names.count("started") == 1 and names.count("resumed") == 1
+    assert names[-1] == "completed"
+    reran = [
+        e.data["index"] for e in queue.events(batch_id)[names.index("resumed"):]
+        if e.data["event"] == "run" and e.data["state"] == "running"
+    ]
+    assert reran == [1]  # the completed run is kept, only the cut one continues
+    assert queue.jobs(batch_id=batch_id)[0].attempts == 2

@@ -122,16 +122,31 @@ async function runPage(runId) {
 }
 
 async function followRun(runId) {
-  follow = new AbortController();
   let run = await api(`/runs/${runId}`);
   renderHead(run);
   const bar = document.getElementById("progress");
   const text = document.getElementById("progress-text");
   const log = document.getElementById("events");
+  const followed = await streamEvents(`/runs/${runId}/events`, (event) => {
+    log.textContent += `${event.event} ${event.id || event.error || ""}\n`;
+    log.scrollTop = log.scrollHeight;
+    if (event.of) { bar.max = event.of; bar.value = (event.index ?? 0) + 1; }
+    text.textContent = `${event.event}${event.of ? ` ${(event.index ?? 0) + 1} of ${event.of}` : ""}`;
+  });
+  if (!followed) return;
+  run = await api(`/runs/${runId}`);
+  renderHead(run);
+  text.textContent = run.status;
+  if (run.status === "completed") bar.value = bar.max;
+  if (run.status === "completed" || run.status === "interrupted") await renderRun(runId, run);
+}
+
+// Follow a Server-Sent Events stream of the API (fetch, so the key goes in a header), calling
+// onEvent with each event's data until the stream ends; false when the page moved on.
+async function streamEvents(path, onEvent) {
+  follow = new AbortController();
   try {
-    const response = await fetch(`${API}/runs/${runId}/events`, {
-      headers: headers(), signal: follow.signal,
-    });
+    const response = await fetch(API + path, { headers: headers(), signal: follow.signal });
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     let buffer = "";
@@ -146,22 +161,14 @@ async function followRun(runId) {
         const data = block.split("\n").find((line) => line.startsWith("data: "));
         if (!data) continue;
         const event = JSON.parse(data.slice(6));
-        if (!event.event) continue;
-        log.textContent += `${event.event} ${event.id || event.error || ""}\n`;
-        log.scrollTop = log.scrollHeight;
-        if (event.of) { bar.max = event.of; bar.value = (event.index ?? 0) + 1; }
-        text.textContent = `${event.event}${event.of ? ` ${(event.index ?? 0) + 1} of ${event.of}` : ""}`;
+        if (event.event) onEvent(event);
       }
     }
   } catch (error) {
-    if (error.name === "AbortError") return;
+    if (error.name === "AbortError") return false;
     throw error;
   }
-  run = await api(`/runs/${runId}`);
-  renderHead(run);
-  text.textContent = run.status;
-  if (run.status === "completed") bar.value = bar.max;
-  if (run.status === "completed" || run.status === "interrupted") await renderRun(runId, run);
+  return true;
 }
 
 function renderHead(run) {
@@ -346,21 +353,98 @@ function drawCosts(costs) {
 
 // ---- batches -----------------------------------------------------------------------------
 async function batchesPage() {
-  const batches = await api("/batches");
-  view.innerHTML = `<section><h2>Batches</h2><table data-testid="batches-table"><thead><tr>
+  const [batches, templates] = await Promise.all([api("/batches"), api("/templates")]);
+  view.innerHTML = `
+    <section><h2>Submit a batch</h2>
+      <form class="row" id="batch-form" data-testid="batch-form">
+        <label>Template <select id="batch-template" data-testid="batch-template">${templates
+          .map((t) => `<option value="${esc(t.id)}">${esc(t.id)} (${esc(t.mode)})</option>`).join("")}
+        </select></label>
+        <label>Seeds <input id="batch-seeds" data-testid="batch-seeds" value="0-3"
+          title="a range such as 0-3, or a list such as 1,5,9"></label>
+        <label>At once <input id="batch-workers" type="number" min="1" max="8" value="2"></label>
+        <label>Budget $ <input id="batch-budget" type="number" step="0.01" min="0"
+          placeholder="none"></label>
+        <button type="submit" data-testid="submit-batch">Run batch</button>
+        <span class="muted">One run per seed, carried out by the batch runner in a worker.</span>
+      </form></section>
+    <section><h2>Batches</h2><table data-testid="batches-table"><thead><tr>
     <th>Batch</th><th>Runs</th><th>Created</th></tr></thead><tbody>${batches.map((b) => `
     <tr><td><a href="#/batches/${esc(b.id)}">${esc(b.id)}</a></td><td>${b.size}</td>
     <td>${when(b.created_at)}</td></tr>`).join("")}</tbody></table>
-    ${batches.length ? "" : '<p class="muted">No batches yet: POST /api/v1/batches.</p>'}</section>`;
+    ${batches.length ? "" : '<p class="muted">No batches yet.</p>'}</section>`;
+  view.querySelector("#batch-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const template = document.getElementById("batch-template").value;
+      const seeds = parseSeeds(document.getElementById("batch-seeds").value);
+      const budget = document.getElementById("batch-budget").value;
+      const body = {
+        runs: seeds.map((seed) => ({ template, seed })),
+        workers: Number(document.getElementById("batch-workers").value || 2),
+        ...(budget ? { budget_usd: Number(budget) } : {}),
+      };
+      const done = await api("/batches", {
+        method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" },
+      });
+      location.hash = `#/batches/${done.batch_id}`;
+    } catch (error) { showError(error.message); }
+  });
+}
+
+// "0-3" -> [0, 1, 2, 3]; "1,5,9" -> [1, 5, 9]; anything else is an error naming the field.
+function parseSeeds(text) {
+  const seeds = [];
+  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const range = part.match(/^(\d+)-(\d+)$/);
+    if (range && Number(range[2]) >= Number(range[1])) {
+      for (let s = Number(range[1]); s <= Number(range[2]); s += 1) seeds.push(s);
+    } else if (/^\d+$/.test(part)) seeds.push(Number(part));
+    else throw new Error(`seeds: ${JSON.stringify(part)} is not a seed; expected 0-3 or 1,5,9`);
+  }
+  if (!seeds.length || seeds.length > 100) throw new Error("seeds: expected 1 to 100 seeds");
+  return seeds;
 }
 
 async function batchPage(batchId) {
-  const batch = await api(`/batches/${batchId}`);
+  let batch = await api(`/batches/${batchId}`);
+  view.innerHTML = `<h1>${esc(batchId)}</h1><section id="batch-status" data-testid="batch-status"></section>
+    <section><h2>Progress</h2><progress id="batch-progress" value="0" max="1"></progress>
+      <span id="batch-progress-text" data-testid="batch-progress-text"></span></section>
+    <div id="batch-body"></div>`;
+  renderBatch(batch);
+  const open = (batch.status.queued || 0) + (batch.status.running || 0);
+  if (open || batch.status.interrupted) {
+    const done = new Set();
+    const followed = await streamEvents(`/batches/${batchId}/events`, (event) => {
+      if (event.event === "run" && (event.state === "completed" || event.state === "failed")) {
+        done.add(event.index);
+      }
+      const bar = document.getElementById("batch-progress");
+      bar.max = batch.size; bar.value = done.size;
+      document.getElementById("batch-progress-text").textContent =
+        `${done.size} of ${batch.size} runs done (${event.event}${event.state ? ` ${event.state}` : ""})`;
+    });
+    if (!followed) return;
+    batch = await api(`/batches/${batchId}`);
+    if (!document.getElementById("batch-body")) return;  // the page moved on meanwhile
+    renderBatch(batch);
+  }
+  const bar = document.getElementById("batch-progress");
+  const finished = (batch.status.completed || 0) + (batch.status.failed || 0);
+  bar.max = batch.size; bar.value = finished;
+  document.getElementById("batch-progress-text").textContent = `${finished} of ${batch.size} runs done`;
+}
+
+function renderBatch(batch) {
+  while (charts.length) charts.pop().destroy();
   const counts = Object.entries(batch.status).map(([k, v]) => `${status(k)} ${v}`).join(" · ");
-  view.innerHTML = `<h1>${esc(batch.id)}</h1><section data-testid="batch-status">${batch.size} runs: ${counts}</section>
+  document.getElementById("batch-status").innerHTML = `${batch.size} runs: ${counts}${
+    batch.error ? ` <span class="muted">— ${esc(batch.error)}</span>` : ""}`;
+  document.getElementById("batch-body").innerHTML = `
     <section><h2>Outcome distributions over completed runs</h2><div class="grid" id="outcomes"></div></section>
     <section><h2>Mechanisms</h2><div id="mechanisms"></div></section>
-    <section><h2>Runs</h2><table><tbody>${batch.runs.map((r) => `<tr><td>
+    <section><h2>Runs</h2><table data-testid="batch-runs"><tbody>${batch.runs.map((r) => `<tr><td>
     <a href="#/runs/${esc(r.id)}">${esc(r.id)}</a></td><td>${status(r.status)}</td>
     <td>${r.timepoints} moments</td><td>${money(r.cost_usd)}</td></tr>`).join("")}</tbody></table></section>`;
   const box = document.getElementById("outcomes");
