@@ -186,11 +186,26 @@ def _finished(job: Job, run: Run, attempts: int) -> Outcome:
     )
 
 
+def _stored_spend(job: Job) -> tuple[float, int, int]:
+    """Dollars, calls and cache hits the stored run has booked so far (zeros if none)."""
+    layout = job.layout
+    if not layout.runs_db.exists():
+        return 0.0, 0, 0
+    try:
+        with SqliteRunStore(layout.runs_db) as runs:
+            totals = Run(runs.load_record(job.entry.run_id), layout).ledger.totals()
+    except (RunError, OSError, sqlite3.Error):
+        return 0.0, 0, 0
+    return totals.cost_usd, totals.calls, totals.cache_hits
+
+
 def _failed(job: Job, exc: BaseException, attempts: int) -> Outcome:
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    cost, calls, hits = _stored_spend(job)  # a failed run may have paid for calls
     return RunUpdate(
         index=job.entry.index, run_id=job.entry.run_id, state="failed",
         label=job.entry.spec.label(), attempts=attempts, error=message,
+        cost_usd=cost, calls=calls, cache_hits=hits,
     )
 
 
