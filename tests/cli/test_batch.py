@@ -73,7 +73,11 @@ def test_batch_resume_of_a_finished_batch_runs_nothing(ran) -> None:
         (["board_meeting", "--set", "dialog.turns=4,8"], "dialog.turns: unknown field"),
         (["board_meeting", "--backend", "cloud"], "--backend 'cloud'"),
         (["board_meeting", "--backend", "ray", "--address", "127.0.0.1:1"], "no Ray cluster"),
-        (["board_meeting", "--store", "postgresql://127.0.0.1:1/x"], "--store 'postgresql:"),
+        (
+            ["board_meeting", "--store", "postgresql://u:pw@127.0.0.1:1/x"],
+            "cannot use the store postgresql://u:***@127.0.0.1:1/x",
+        ),
+        (["board_meeting", "--store", "ftp://host/x"], "unsupported scheme 'ftp'"),
         (["mars_mission_portal", "--what-if", "x"], "cannot be branched"),
     ],
 )
