@@ -61,7 +61,8 @@ EXPECTED = {
         "resume", "run",
     ],
     "daedalus.testing": [
-        "Answer", "ScriptedCall", "ScriptedModel", "block_network", "is_local_host", "network_blocked",
+        "Answer", "LoopbackOpenRouter", "ScriptedCall", "ScriptedModel", "block_network",
+        "is_local_host", "network_blocked",
     ],
     "daedalus.llm": [
         "ACTION_REQUIREMENTS", "OFFLINE_MODEL_NAME", "ActionRequirements", "ActionType",

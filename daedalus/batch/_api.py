@@ -14,22 +14,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from daedalus.batch._record import (
-    BatchEntry,
-    BatchOptions,
-    BatchRecord,
-    batch_dir,
-    load_batch,
-    new_batch_id,
-    save_batch,
-)
+from daedalus.batch._place import BatchPlace, open_run_store
+from daedalus.batch._record import BatchEntry, BatchOptions, BatchRecord, batch_dir, new_batch_id
 from daedalus.batch._spec import RunSpec
 from daedalus.batch._worker import Job, RunUpdate, UpdateSink
 from daedalus.errors import ConfigError
 from daedalus.runs import Run
 from daedalus.runs._api import new_run_id
-from daedalus.store import SqliteRunStore, StoreLayout
-from daedalus.store._health import check_store
+from daedalus.store import StoreLayout
+from daedalus.store._url import is_postgres_url, mask_url
 
 __all__ = ["BatchResult", "resume_batch", "run_batch"]
 
@@ -37,10 +30,14 @@ PathLike = str | os.PathLike[str]
 
 
 class BatchResult:
-    """A finished (or partly finished) batch: its record and its runs, read from the store."""
+    """A finished (or partly finished) batch: its record and its runs, read from the store
+    (``source``: a PostgreSQL URL; else the store is the directory of ``layout``)."""
 
-    def __init__(self, record: BatchRecord, layout: StoreLayout) -> None:
+    def __init__(
+        self, record: BatchRecord, layout: StoreLayout, source: str | None = None
+    ) -> None:
         self.record, self.layout = record, layout
+        self.source = source if source is not None else str(layout.root)
 
     def __repr__(self) -> str:
         counts = self.record.counts()
@@ -54,8 +51,10 @@ class BatchResult:
         return self.record.id
 
     @property
-    def path(self) -> Path:
-        """The batch record's file."""
+    def path(self) -> Path | str:
+        """The batch record's file (on PostgreSQL: the store, password masked)."""
+        if is_postgres_url(self.source):
+            return f"{mask_url(self.source)} (table batches, id {self.id})"
         return batch_dir(self.layout, self.id) / "batch.json"
 
     @property
@@ -64,15 +63,18 @@ class BatchResult:
 
     def runs(self, *, include_failed: bool = False) -> list[Run]:
         """The batch's runs in spec order (completed ones only, unless ``include_failed``)."""
-        found = []
-        with SqliteRunStore(self.layout.runs_db) as store:
+        found: list[Run] = []
+        with open_run_store(self.source) as store:
+            if store is None:
+                return found
             for entry in self.record.entries:
                 if entry.status != "completed" and not include_failed:
                     continue
                 try:
-                    found.append(Run(store.load_record(entry.run_id), self.layout))
+                    record = store.runs.load_record(entry.run_id)
                 except Exception:  # never started: nothing to read
                     continue
+                found.append(Run(record, store))
         return found
 
 
@@ -145,8 +147,7 @@ def run_batch(
         lines = str(exc).splitlines()
         raise ConfigError(f"batch option {lines[1].strip()}: {lines[2].strip()}") from None
     _check_backend(options)
-    layout = check_store(StoreLayout.at(store))
-    layout = StoreLayout(layout.root.resolve())
+    place = BatchPlace.open(store)
     now = datetime.now(UTC)
     record = BatchRecord(
         id=batch_id or new_batch_id(), created_at=now, updated_at=now, options=options,
@@ -154,8 +155,9 @@ def run_batch(
             BatchEntry(index=i, spec=spec, run_id=new_run_id()) for i, spec in enumerate(checked)
         ],
     )
-    save_batch(layout, record)
-    return _dispatch(layout, record, on_update)
+    with place:
+        place.save(record)
+        return _dispatch(place, record, on_update)
 
 
 def resume_batch(
@@ -169,9 +171,18 @@ def resume_batch(
     """Continue an interrupted batch: completed runs are kept as they are, the others resume
     from their checkpoints (or start, if they never did). ``budget`` sets a new batch cap and
     ``workers`` a new parallelism; every other option is the batch's own."""
-    layout = check_store(StoreLayout.at(store))
-    layout = StoreLayout(layout.root.resolve())
-    record = load_batch(layout, batch_id)
+    with BatchPlace.open(store) as place:
+        return _resume(place, batch_id, on_update, budget, workers)
+
+
+def _resume(
+    place: BatchPlace,
+    batch_id: str,
+    on_update: UpdateSink | None,
+    budget: float | None,
+    workers: int | None,
+) -> BatchResult:
+    record = place.load(batch_id)
     changes: dict[str, Any] = {}
     if budget is not None:
         changes["budget_usd"] = budget
@@ -183,15 +194,15 @@ def resume_batch(
     for entry in record.entries:
         if entry.status != "completed":
             entry.status, entry.error = "pending", None
-    save_batch(layout, record)
-    return _dispatch(layout, record, on_update)
+    place.save(record)
+    return _dispatch(place, record, on_update)
 
 
 def _dispatch(
-    layout: StoreLayout, record: BatchRecord, on_update: UpdateSink | None
+    place: BatchPlace, record: BatchRecord, on_update: UpdateSink | None
 ) -> BatchResult:
     jobs = [
-        Job(batch_id=record.id, store=str(layout.root), entry=entry, options=record.options)
+        Job(batch_id=record.id, store=place.source, entry=entry, options=record.options)
         for entry in record.entries
         if entry.status != "completed"
     ]
@@ -209,12 +220,12 @@ def _dispatch(
                 entry.cache_hits = change.cache_hits
                 if change.state == "completed":
                     entry.status = "completed"
-            save_batch(layout, record)
+            place.save(record)
         if on_update is not None:
             on_update(change)
 
     _backend(record.options.backend)(jobs, update)
-    return BatchResult(record, layout)
+    return BatchResult(record, place.files, place.source)
 
 
 def _backend(name: str) -> Callable[[Sequence[Job], UpdateSink], None]:

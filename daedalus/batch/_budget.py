@@ -7,6 +7,10 @@ first sums what every worker spent and holds in flight. A request whose worst ca
 the batch cap is refused with ``BudgetExceededError`` before it is sent. Amounts are kept in
 whole nano-dollars, rounded up, so rounding can never let the cap slip.
 
+On a PostgreSQL store, ``PostgresBudget`` keeps the same reservations in the store's
+``batch_reservations`` table, each taken under the batch's advisory lock, so workers on any
+machine share the cap.
+
 A worker killed with a request in flight leaves its reservation open: its worst case stays
 counted (the request may have been billed), as the run ledger counts a call in doubt.
 """
@@ -17,17 +21,50 @@ import math
 import sqlite3
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from daedalus.errors import BudgetExceededError
 from daedalus.llm.budget import BudgetGuard, BudgetMode, Reservation
 
-__all__ = ["BatchGuard", "SharedBudget"]
+if TYPE_CHECKING:
+    from daedalus.store.postgres import PostgresStore
+
+__all__ = ["BatchBudget", "BatchGuard", "PostgresBudget", "SharedBudget"]
 
 _NANO = 1_000_000_000
 
 
 def _up(usd: float) -> int:
     return math.ceil(usd * _NANO - 1e-6)
+
+
+def _down(usd: float) -> int:
+    return math.floor(usd * _NANO + 1e-6)
+
+
+def _refusal(
+    limit_usd: float, worst_case_usd: float | None, committed_nano: int, model: str
+) -> BudgetExceededError:
+    shown = "unknown" if worst_case_usd is None else f"${worst_case_usd:.6f}"
+    return BudgetExceededError(
+        f"batch budget of ${limit_usd:.4f} refuses a call to {model} that could cost up to "
+        f"{shown} (committed ${committed_nano / _NANO:.6f} over all runs); resume the batch "
+        "with a larger --budget"
+    )
+
+
+class BatchBudget(Protocol):
+    """A batch's shared reservations, wherever they are kept."""
+
+    def reserve(self, run_id: str, worst_case_usd: float | None, *, model: str) -> int: ...
+
+    def settle(self, row: int, actual_usd: float) -> None: ...
+
+    def committed_usd(self) -> float: ...
+
+    def spent_usd(self) -> float: ...
+
+    def close(self) -> None: ...
 
 
 class SharedBudget:
@@ -61,18 +98,13 @@ class SharedBudget:
                     "SELECT COALESCE(SUM(COALESCE(actual_nano, worst_nano)), 0) FROM reservations"
                 ).fetchone()
                 if self.limit_usd is not None:
-                    limit = math.floor(self.limit_usd * _NANO + 1e-6)
+                    limit = _down(self.limit_usd)
                     over = (
                         committed >= limit if worst_case_usd is None
                         else committed + worst > limit
                     )
                     if over:
-                        shown = "unknown" if worst_case_usd is None else f"${worst_case_usd:.6f}"
-                        raise BudgetExceededError(
-                            f"batch budget of ${self.limit_usd:.4f} refuses a call to {model} "
-                            f"that could cost up to {shown} (committed ${committed / _NANO:.6f} "
-                            "over all runs); resume the batch with a larger --budget"
-                        )
+                        raise _refusal(self.limit_usd, worst_case_usd, committed, model)
                 cursor = self._conn.execute(
                     "INSERT INTO reservations (run_id, model, worst_nano) VALUES (?, ?, ?)",
                     (run_id, model, worst),
@@ -107,6 +139,42 @@ class SharedBudget:
         return int(total) / _NANO
 
 
+class PostgresBudget:
+    """The reservations of every run of a batch, in tables of a PostgreSQL store."""
+
+    def __init__(
+        self, store: PostgresStore, batch_id: str, limit_usd: float | None, *, owned: bool = True
+    ) -> None:
+        self.batch_id, self.limit_usd = batch_id, limit_usd
+        self._store, self._owned = store, owned
+        self._tables = store.batches()
+
+    def close(self) -> None:
+        if self._owned:
+            self._store.close()
+
+    def reserve(self, run_id: str, worst_case_usd: float | None, *, model: str) -> int:
+        """As ``SharedBudget.reserve``, under the batch's advisory lock."""
+        limit = None if self.limit_usd is None else _down(self.limit_usd)
+        row, committed = self._tables.reserve(
+            self.batch_id, run_id, model, _up(worst_case_usd or 0.0), limit,
+            unknown=worst_case_usd is None,
+        )
+        if row is None:
+            assert self.limit_usd is not None
+            raise _refusal(self.limit_usd, worst_case_usd, committed, model)
+        return row
+
+    def settle(self, row: int, actual_usd: float) -> None:
+        self._tables.settle(row, _up(actual_usd))
+
+    def committed_usd(self) -> float:
+        return self._tables.committed_nano(self.batch_id) / _NANO
+
+    def spent_usd(self) -> float:
+        return self._tables.spent_nano(self.batch_id) / _NANO
+
+
 class BatchGuard(BudgetGuard):
     """A run's budget guard that also answers to the batch's shared cap."""
 
@@ -116,7 +184,7 @@ class BatchGuard(BudgetGuard):
         mode: BudgetMode | str,
         *,
         spent_usd: float,
-        shared: SharedBudget,
+        shared: BatchBudget,
         run_id: str,
     ) -> None:
         super().__init__(limit_usd, mode, spent_usd=spent_usd)

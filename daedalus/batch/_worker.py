@@ -14,7 +14,6 @@ import asyncio
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -27,8 +26,9 @@ from tenacity import (
     wait_exponential,
 )
 
-from daedalus.batch._budget import BatchGuard, SharedBudget
-from daedalus.batch._record import BatchEntry, BatchOptions, batch_dir
+from daedalus.batch._budget import BatchBudget, BatchGuard
+from daedalus.batch._place import open_budget, open_run_store
+from daedalus.batch._record import BatchEntry, BatchOptions
 from daedalus.errors import (
     ModelError,
     ModelRequestError,
@@ -41,7 +41,7 @@ from daedalus.llm.budget import BudgetGuard, BudgetMode
 from daedalus.runs import Run
 from daedalus.runs import _api as api
 from daedalus.runs._async import aresume, arun
-from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store import StoreLayout
 
 __all__ = ["Job", "Outcome", "RunUpdate", "execute", "execute_async", "shared_budget"]
 
@@ -79,16 +79,16 @@ class Job:
 
     @property
     def layout(self) -> StoreLayout:
-        return StoreLayout(Path(self.store))
+        """The local files of the store (the store itself unless it is on PostgreSQL)."""
+        return StoreLayout.at(self.store)
 
 
-def shared_budget(job: Job) -> SharedBudget:
-    """The batch's shared cap, opened from the store directory."""
-    path = batch_dir(job.layout, job.batch_id) / "budget.sqlite"
-    return SharedBudget(path, job.options.budget_usd)
+def shared_budget(job: Job) -> BatchBudget:
+    """The batch's shared cap, opened from the store (a directory or a PostgreSQL URL)."""
+    return open_budget(job.store, job.batch_id, job.options.budget_usd)
 
 
-def _sharing(job: Job, shared: SharedBudget, slots: asyncio.Semaphore | None) -> api.Sharing:
+def _sharing(job: Job, shared: BatchBudget, slots: asyncio.Semaphore | None) -> api.Sharing:
     def guard(limit: float | None, mode: BudgetMode, spent: float) -> BudgetGuard:
         return BatchGuard(limit, mode, spent_usd=spent, shared=shared, run_id=job.entry.run_id)
 
@@ -102,12 +102,11 @@ def _transient(exc: BaseException) -> bool:
 
 
 def _stored_status(job: Job) -> str | None:
-    layout = job.layout
-    if not layout.runs_db.exists():
-        return None
-    with SqliteRunStore(layout.runs_db) as runs:
+    with open_run_store(job.store) as opened:
+        if opened is None:
+            return None
         try:
-            return runs.load_record(job.entry.run_id).run.status
+            return opened.runs.load_record(job.entry.run_id).run.status
         except RunError:
             return None
 
@@ -186,11 +185,25 @@ def _finished(job: Job, run: Run, attempts: int) -> Outcome:
     )
 
 
+def _stored_spend(job: Job) -> tuple[float, int, int]:
+    """Dollars, calls and cache hits the stored run has booked so far (zeros if none)."""
+    try:
+        with open_run_store(job.store) as opened:
+            if opened is None:
+                return 0.0, 0, 0
+            totals = Run(opened.runs.load_record(job.entry.run_id), opened).ledger.totals()
+    except (RunError, OSError, sqlite3.Error):
+        return 0.0, 0, 0
+    return totals.cost_usd, totals.calls, totals.cache_hits
+
+
 def _failed(job: Job, exc: BaseException, attempts: int) -> Outcome:
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    cost, calls, hits = _stored_spend(job)  # a failed run may have paid for calls
     return RunUpdate(
         index=job.entry.index, run_id=job.entry.run_id, state="failed",
         label=job.entry.spec.label(), attempts=attempts, error=message,
+        cost_usd=cost, calls=calls, cache_hits=hits,
     )
 
 
@@ -251,7 +264,7 @@ def execute(job: Job, on_update: UpdateSink | None = None) -> Outcome:
 
 async def execute_async(
     job: Job,
-    shared: SharedBudget,
+    shared: BatchBudget,
     slots: asyncio.Semaphore | None,
     on_update: UpdateSink | None = None,
 ) -> Outcome:

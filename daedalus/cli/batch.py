@@ -20,8 +20,6 @@ from rich.console import Console
 from daedalus.batch import (
     BatchResult,
     analyze,
-    list_batches,
-    load_batch,
     parse_seeds,
     parse_set,
     resume_batch,
@@ -29,13 +27,14 @@ from daedalus.batch import (
     sweep,
     write_report,
 )
-from daedalus.batch._record import batch_dir
+from daedalus.batch._place import BatchPlace
 from daedalus.cli._batch_progress import BatchProgress, summary_table
 from daedalus.cli._errors import FAILED
 from daedalus.cli._failure import failures
 from daedalus.cli._options import BaseUrlOption, JsonOption, LatencyOption, ModelOption
 from daedalus.errors import ConfigError
-from daedalus.store import STORE_ENV, StoreLayout
+from daedalus.store import STORE_ENV
+from daedalus.store._url import is_postgres_url, is_url, sqlite_directory
 
 __all__ = ["app", "list_command", "report_command", "resume_command", "run_command"]
 
@@ -53,8 +52,8 @@ StoreTarget = Annotated[
     typer.Option(
         "--store",
         metavar="DIR|URL",
-        help=f"Store directory (default: ${STORE_ENV}, else ./daedalus_runs); every worker "
-        "must reach it.",
+        help=f"Store directory or postgresql://USER@HOST/DB (default: ${STORE_ENV}, else "
+        "./daedalus_runs); every worker must reach it.",
     ),
 ]
 WorkersOption = Annotated[
@@ -66,18 +65,15 @@ BudgetOption = Annotated[
 ]
 
 
-def store_path(value: str | None) -> Path | None:
-    """The store directory ``--store`` names; a URL is refused in one line until a store
-    behind URLs is installed."""
+def store_path(value: str | None) -> str | None:
+    """What ``--store`` names: a directory, ``sqlite:///DIR`` or ``postgresql://...`` (other
+    URLs are refused in one line, password masked)."""
     if value is None or not value.strip():
         return None
-    if "://" in value:
-        scheme = value.split("://", 1)[0]
-        raise ConfigError(
-            f"--store {value!r}: this installation keeps stores in directories; a {scheme} "
-            "store URL is not supported here (expected a directory path)"
-        )
-    return Path(value)
+    value = value.strip()
+    if is_url(value) and not is_postgres_url(value):
+        sqlite_directory(value)  # ConfigError for any scheme but sqlite
+    return value
 
 
 def _print_result(result: BatchResult, as_json: bool) -> None:
@@ -189,12 +185,13 @@ def resume_command(
     """Continue a batch: finished runs are kept, the others resume from their checkpoints."""
     err = Console(stderr=True)
     with failures():
-        layout = StoreLayout.at(store_path(store))
-        record = load_batch(layout, batch)
+        with BatchPlace.open(store_path(store)) as place:
+            record = place.load(batch)
         done = record.counts()["completed"]
         with BatchProgress(err, len(record.entries), done=done, quiet=as_json) as progress:
             result = resume_batch(
-                record.id, store=layout.root, on_update=progress, budget=budget, workers=workers
+                record.id, store=place.source, on_update=progress, budget=budget,
+                workers=workers,
             )
     _print_result(result, as_json)
 
@@ -209,11 +206,11 @@ def report_command(
 ) -> None:
     """Analyse a batch's outcomes: CSV and Parquet tables, a Markdown report with plots."""
     with failures():
-        layout = StoreLayout.at(store_path(store))
-        record = load_batch(layout, batch)
-        result = BatchResult(record, layout)
+        with BatchPlace.open(store_path(store)) as place:
+            record = place.load(batch)
+            result = BatchResult(record, place.files, place.source)
+            target = out if out is not None else place.folder(record.id) / "report"
         analysis = analyze(record, result.runs())
-        target = out if out is not None else batch_dir(layout, record.id) / "report"
         written = write_report(analysis, target)
     Console().print(f"report of batch {record.id}: {written['report.md']}", highlight=False)
     for name in sorted(written):
@@ -224,13 +221,13 @@ def report_command(
 def list_command(store: StoreTarget = None) -> None:
     """The batches in the store, oldest first, with their runs' states."""
     with failures():
-        layout = StoreLayout.at(store_path(store))
-        found = list_batches(layout)
+        with BatchPlace.open(store_path(store)) as place:
+            found = place.ids()
+            records = [place.load(batch_id) for batch_id in found]
         if not found:
-            typer.echo(f"no batches in {layout.root} yet; start one with `daedalus batch run`")
+            typer.echo(f"no batches in {place.location} yet; start one with `daedalus batch run`")
             return
-        for batch_id in found:
-            record = load_batch(layout, batch_id)
+        for batch_id, record in zip(found, records, strict=True):
             counts = record.counts()
             typer.echo(
                 f"{batch_id}  {len(record.entries)} runs  {counts['completed']} completed  "

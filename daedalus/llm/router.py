@@ -31,6 +31,7 @@ from pydantic import BaseModel, SecretStr
 
 from daedalus.errors import ConfigError
 from daedalus.llm._ask import ModelAsker
+from daedalus.llm._http import LoopLocalAsyncClient
 from daedalus.llm._retry import RetryPolicy
 from daedalus.llm._routed import RoutedModel
 from daedalus.llm._sync import LoopThread
@@ -304,6 +305,8 @@ class Router:
         preference = _preference(kw.pop("preference", None))
         if model is not None and on_openrouter:
             reg.get(model)  # an unknown id fails here, with close matches, not at the first call
+        if http_async_client is None:  # one pool per event loop: runs may use many loops
+            http_async_client = LoopLocalAsyncClient(timeout=timeout_s)
         lock = threading.Lock()
         clients: dict[str, BaseChatModel] = {}
         chains: dict[ActionType, list[RoutedModel]] = {}

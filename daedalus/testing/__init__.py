@@ -1,4 +1,5 @@
-"""Test kit: scripted models, the network guard and pytest fixtures for node tests.
+"""Test kit: scripted models, a loopback OpenRouter stand-in, the network guard and pytest
+fixtures for node tests.
 May import llm and below; never agents, graphs or runs.
 
 Names load lazily so that the pytest plugin (registered for every session where Daedalus is
@@ -12,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from daedalus.testing.network import block_network, is_local_host, network_blocked
+    from daedalus.testing.openrouter import LoopbackOpenRouter
     from daedalus.testing.scripted import Answer, ScriptedCall, ScriptedModel
 
 __all__ = [
     "Answer",
+    "LoopbackOpenRouter",
     "ScriptedCall",
     "ScriptedModel",
     "block_network",
@@ -25,6 +28,7 @@ __all__ = [
 
 _HOMES = {
     "Answer": "daedalus.testing.scripted",
+    "LoopbackOpenRouter": "daedalus.testing.openrouter",
     "ScriptedCall": "daedalus.testing.scripted",
     "ScriptedModel": "daedalus.testing.scripted",
     "block_network": "daedalus.testing.network",

@@ -1,11 +1,18 @@
-"""Helpers shared by the batch tests: a quick spec and a digest of what a run produced."""
+"""Helpers shared by the batch tests: a quick spec, a digest of what a run produced, and a
+watcher that kills the worker process of a run in progress."""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import threading
+from pathlib import Path
 from typing import Any
 
 from daedalus.runs import Run
+from daedalus.store import SqliteRunStore, StoreLayout
+from daedalus.store.ledger_log import LedgerLog
 
 QUICK = {"timeline.steps": 2, "dialog.max_turns": 2}
 """Overrides that make board_meeting a run of a few offline calls."""
@@ -23,3 +30,22 @@ def paid_calls(run: Run) -> int:
     """Model calls a run paid for (its ledger rows that were not answered from the cache)."""
     totals = run.ledger.totals()
     return totals.calls - totals.cache_hits
+
+
+def kill_a_worker_mid_run(store: Path, stop: threading.Event, killed: list[str]) -> None:
+    """Wait until a run has paid for two calls, then SIGKILL the process holding its lease."""
+    layout = StoreLayout(store)
+    while not stop.wait(0.05):
+        if not layout.runs_db.exists():
+            continue
+        with SqliteRunStore(layout.runs_db) as runs:
+            for summary in runs.list_runs():
+                lease = runs.lease_of(summary.id)
+                if lease is None or len(LedgerLog.of(store, summary.id).read()) < 2:
+                    continue
+                pid = int(lease.owner.split(":")[1])
+                if pid == os.getpid():
+                    continue  # never this process (the local backend runs here)
+                os.kill(pid, signal.SIGKILL)
+                killed.append(summary.id)
+                return

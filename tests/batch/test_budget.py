@@ -1,4 +1,5 @@
-"""The batch cap holds across guards, threads and processes sharing one budget file."""
+"""The batch cap holds across guards, threads and processes sharing one budget file, and
+across eight workers of a batch against the loopback OpenRouter stand-in."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from daedalus.batch import RunSpec, run_batch
 from daedalus.batch._budget import BatchGuard, SharedBudget
+from daedalus.batch._record import batch_dir
 from daedalus.errors import BudgetExceededError
+from daedalus.store import StoreLayout
+from daedalus.testing import LoopbackOpenRouter
+from tests.batch.support import QUICK
 
 
 def test_two_openers_of_one_file_share_the_cap(tmp_path: Path) -> None:
@@ -75,3 +81,26 @@ def test_many_threads_never_commit_more_than_the_cap(tmp_path: Path) -> None:
     assert spent == pytest.approx(sum(granted))
     assert spent <= 1.0
     assert spent + 0.07 > 1.0  # the cap was reached, not just approached
+
+
+def test_the_batch_cap_holds_under_8_workers_against_the_loopback_openrouter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENROUTER_API_KEY", "sk-loopback-test")
+    cap = 0.004  # about half of what the eight runs would cost (0.0001 a call, ~13 calls each)
+    specs = [RunSpec(template="board_meeting", seed=seed, overrides=QUICK) for seed in range(8)]
+    with LoopbackOpenRouter(latency=0.01, cost=0.0001) as server:
+        result = run_batch(
+            specs, store=tmp_path, base_url=server.base_url, workers=8, budget=cap,
+            retries=0,
+        )
+    assert server.peak_in_flight >= 2  # the workers really raced for the budget
+    assert 0 < server.billed_usd <= cap
+    refused = [e for e in result.record.entries if e.status == "failed"]
+    assert refused and all("batch budget of $0.0040" in (e.error or "") for e in refused)
+    # What every run booked is what the server billed: no call slipped past the ledger.
+    assert result.record.cost_usd == pytest.approx(server.billed_usd)
+    shared = SharedBudget(batch_dir(StoreLayout(tmp_path), result.id) / "budget.sqlite", cap)
+    assert shared.spent_usd() == pytest.approx(server.billed_usd)
+    assert shared.committed_usd() <= cap
+    shared.close()

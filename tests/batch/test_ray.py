@@ -3,34 +3,13 @@ with its run resumed from its checkpoint (no finished call paid twice)."""
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 from pathlib import Path
 from typing import Any
 
 import daedalus
 from daedalus.batch import run_batch, sweep
-from daedalus.store import SqliteRunStore, StoreLayout
-from daedalus.store.ledger_log import LedgerLog
-from tests.batch.support import QUICK, digest, paid_calls
-
-
-def _kill_a_worker_mid_run(store: Path, stop: threading.Event, killed: list[str]) -> None:
-    """Wait until a run has paid for two calls, then SIGKILL the process holding its lease."""
-    layout = StoreLayout(store)
-    while not stop.wait(0.05):
-        if not layout.runs_db.exists():
-            continue
-        with SqliteRunStore(layout.runs_db) as runs:
-            for summary in runs.list_runs():
-                lease = runs.lease_of(summary.id)
-                if lease is None or len(LedgerLog.of(store, summary.id).read()) < 2:
-                    continue
-                host_pid = lease.owner.split(":")
-                os.kill(int(host_pid[1]), signal.SIGKILL)
-                killed.append(summary.id)
-                return
+from tests.batch.support import QUICK, digest, kill_a_worker_mid_run, paid_calls
 
 
 def test_a_killed_ray_worker_loses_no_run_and_repeats_no_finished_call(
@@ -38,7 +17,7 @@ def test_a_killed_ray_worker_loses_no_run_and_repeats_no_finished_call(
 ) -> None:
     specs = sweep("board_meeting", seeds=(0, 1), sets=[(k, (v,)) for k, v in QUICK.items()])
     stop, killed = threading.Event(), []
-    watcher = threading.Thread(target=_kill_a_worker_mid_run, args=(tmp_path, stop, killed))
+    watcher = threading.Thread(target=kill_a_worker_mid_run, args=(tmp_path, stop, killed))
     watcher.start()
     try:
         result = run_batch(

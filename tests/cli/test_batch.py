@@ -73,7 +73,11 @@ def test_batch_resume_of_a_finished_batch_runs_nothing(ran) -> None:
         (["board_meeting", "--set", "dialog.turns=4,8"], "dialog.turns: unknown field"),
         (["board_meeting", "--backend", "cloud"], "--backend 'cloud'"),
         (["board_meeting", "--backend", "ray", "--address", "127.0.0.1:1"], "no Ray cluster"),
-        (["board_meeting", "--store", "postgresql://127.0.0.1:1/x"], "--store 'postgresql:"),
+        (
+            ["board_meeting", "--store", "postgresql://u:pw@127.0.0.1:1/x"],
+            "cannot use the store postgresql://u:***@127.0.0.1:1/x",
+        ),
+        (["board_meeting", "--store", "ftp://host/x"], "unsupported scheme 'ftp'"),
         (["mars_mission_portal", "--what-if", "x"], "cannot be branched"),
     ],
 )
@@ -92,3 +96,18 @@ def test_an_unknown_batch_is_one_line(tmp_path: Path) -> None:
     result = invoke("batch", "report", "batch_nope", "--store", tmp_path)
     assert result.exit_code == 2
     assert "no batch 'batch_nope'" in one_error_line(result)
+
+
+def test_batch_run_list_and_resume_on_a_postgres_store(postgres_url: str) -> None:
+    result = invoke(
+        "batch", "run", "board_meeting", "--seeds", "5", "--set", "timeline.steps=2",
+        "--set", "dialog.max_turns=2", "--store", postgres_url, "--json",
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["completed"] == 1 and "table batches" in summary["record"]
+    listed = invoke("batch", "list", "--store", postgres_url)
+    assert summary["batch"] in listed.stdout and "1 completed" in listed.stdout
+    resumed = invoke("batch", "resume", summary["batch"], "--store", postgres_url, "--json")
+    assert resumed.exit_code == 0, resumed.output
+    assert json.loads(resumed.stdout)["runs"] == summary["runs"]

@@ -20,6 +20,7 @@ from daedalus.store._layout import StoreLayout
 from daedalus.store.postgres._schema import migrate
 from daedalus.store.postgres._session import Session
 from daedalus.store.postgres._target import PostgresTarget, parse_target
+from daedalus.store.postgres.batches import PostgresBatches
 from daedalus.store.postgres.cache import PostgresResponseCache
 from daedalus.store.postgres.checkpoint import async_postgres_checkpointer
 from daedalus.store.postgres.ledger import PostgresCallLog
@@ -87,6 +88,10 @@ class PostgresStore:
 
     def holds_runs(self) -> bool:
         return True  # opening created the tables
+
+    def batches(self) -> PostgresBatches:
+        """The batch tables (records and shared budgets), made on first use."""
+        return PostgresBatches(self._session)
 
     def close(self) -> None:
         self._session.close()
