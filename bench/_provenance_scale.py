@@ -6,14 +6,17 @@ benchmark's alone. The child:
 
 1. builds the timeline: a main line, then branches that each fork from a random earlier
    timepoint (of the main line or of an earlier branch, so branches nest), hourly steps;
-2. builds the exposures as validated ``ExposureEvent`` models: two prior-knowledge events per
-   entity, the rest at uniformly drawn (entity, timepoint) cells, each with a sentence of
-   information and the timepoint's timestamp (setup, reported but not a target);
-3. times the index build: ``Timeline`` and ``ExposureLog`` from those objects, a
-   ``Provenance`` over them and ``reindex()``, which builds every per-entity view;
-4. times ``knowledge_at`` for random (entity, timepoint) pairs, one query at a time.
+2. builds the exposures as validated ``ExposureEvent`` models, each appended to an
+   ``ExposureLog`` (stored by column) as it is made: two prior-knowledge events per entity, the
+   rest at uniformly drawn (entity, timepoint) cells, each with a sentence of information and
+   the timepoint's timestamp (setup, reported but not a target);
+3. times the index build: the ``Timeline``, a ``Provenance`` over it and the log, and
+   ``reindex()``, which builds every per-entity view;
+4. times ``knowledge_at`` for random (entity, timepoint) pairs, one query at a time, and
+   separately the reading of every event of each answer (the answer is lazy: events are
+   rebuilt from the log's columns when read).
 
-Memory figures: resident set after imports, after the events exist, and the peak.
+Memory figures: resident set after imports, after the log holds the events, and the peak.
 """
 
 from __future__ import annotations
@@ -65,11 +68,12 @@ def provenance_scale(
     return Report(
         benchmark="provenance_scale",
         measurements=(
-            at_most("knowledge_at_median_ms", raw["query_median_ms"], "ms", 1.0),
+            at_most("knowledge_at_median_ms", raw["query_median_ms"], "ms", 0.1),
             figure("knowledge_at_p95_ms", raw["query_p95_ms"], "ms"),
+            figure("read_answer_median_ms", raw["read_median_ms"], "ms", "rebuilding its events"),
             at_most("index_build_seconds", raw["index_build_seconds"], "s", 10.0),
-            at_most("peak_rss_gb", raw["peak_rss_bytes"] / 1e9, "GB", 1.0, "10^9 bytes"),
-            figure("exposure_objects_mb", event_mb, "MB", "resident growth while building them"),
+            at_most("peak_rss_gb", raw["peak_rss_bytes"] / 1e9, "GB", 0.4, "10^9 bytes"),
+            figure("exposure_log_mb", event_mb, "MB", "resident growth while filling the log"),
             figure("index_mb", index_mb, "MB", "resident growth while indexing"),
             figure("events_build_seconds", raw["events_build_seconds"], "s", "setup"),
         ),

@@ -58,6 +58,9 @@ __all__ = ["ModelAsker"]
 _log = structlog.get_logger("daedalus.llm")
 
 _REQUIRE_PARAMETERS = {"provider": {"require_parameters": True}}
+_Bound = Runnable[LanguageModelInput, BaseMessage]
+_BOUND_LIMIT = 1024
+"""Bound runnables kept per router; past it the cache starts afresh."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ class ModelAsker:
         self._clock, self._sleep, self._secrets = clock, sleep, secrets
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
+        # (model, profile, bound runnable) by _bind's key; the first two guard against id reuse
+        self._bound: dict[tuple[Any, ...], tuple[Any, Any, _Bound]] = {}
         self._semaphores: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, asyncio.Semaphore
         ] = weakref.WeakKeyDictionary()
@@ -360,6 +365,30 @@ class ModelAsker:
         return routed.profile.worst_case_cost(prompt, call.params.max_tokens)
 
     def _bind(
+        self, routed: RoutedModel, params: SamplingParams, schema: type[BaseModel] | None
+    ) -> Runnable[LanguageModelInput, BaseMessage]:
+        """The chat model bound to ``schema`` and ``params``, built once per combination.
+
+        Binding walks the schema (tool or response-format JSON) and copies the model's
+        runnable; the same (model, schema, parameters) always binds to the same thing.
+        """
+        model = routed.chat_model
+        key = (
+            id(model), id(routed.profile), routed.model_id, routed.structured_output,
+            routed.openrouter, schema, params,
+        )
+        with self._lock:
+            cached = self._bound.get(key)
+        if cached is not None and cached[0] is model and cached[1] is routed.profile:
+            return cached[2]
+        bound = self._bind_anew(routed, params, schema)
+        with self._lock:
+            if len(self._bound) >= _BOUND_LIMIT:
+                self._bound.clear()
+            self._bound[key] = (model, routed.profile, bound)
+        return bound
+
+    def _bind_anew(
         self, routed: RoutedModel, params: SamplingParams, schema: type[BaseModel] | None
     ) -> Runnable[LanguageModelInput, BaseMessage]:
         model = routed.chat_model

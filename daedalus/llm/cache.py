@@ -135,7 +135,8 @@ class SQLiteResponseCache:
     """A cache in one SQLite file (one table ``answers``), shareable by threads and processes.
 
     The WAL journal lets readers run while another process writes; a busy timeout makes
-    concurrent writers wait instead of failing. Close it (or use it as a context manager).
+    concurrent writers wait instead of failing. Commits are not fsynced one by one
+    (``synchronous = NORMAL``), as in the run store. Close it (or use it as a context manager).
     """
 
     def __init__(self, path: str | Path, *, busy_timeout_s: float = 10.0) -> None:
@@ -147,6 +148,9 @@ class SQLiteResponseCache:
         )
         self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
         self._conn.execute("PRAGMA journal_mode = WAL")
+        # As the run store does: a commit survives the process being killed (what resume
+        # relies on) without an fsync per answer; only an OS crash may lose the last ones.
+        self._conn.execute("PRAGMA synchronous = NORMAL")
         self._conn.execute(_SCHEMA)
 
     def get(self, key: str) -> CachedAnswer | None:

@@ -5,7 +5,9 @@ A ``Timeline`` holds timepoints whose ``causal_parent`` links form a forest; an 
 holds the exposure events through which knowledge enters entities. Knowledge of an entity at a
 timepoint is exactly its exposures at timepoints causally upstream of that timepoint, plus what
 it knew before the timeline began. Both logs are append-only and id-deduplicated; ``Provenance``
-indexes them lazily (keyed by their lengths) so queries stay fast on large runs.
+indexes them lazily (keyed by their lengths) so queries stay fast on large runs. The log is
+stored by column (interned strings, one text buffer); ``knowledge_at`` answers an ``Exposures``
+sequence whose events are rebuilt from the log when read.
 
 What counts as upstream of a timepoint ``q`` (the causal closure):
 
@@ -22,6 +24,7 @@ Timeline order (used for every ordered answer) is a depth-first walk of the fore
 group by (timestamp, id). Naive timestamps are read as UTC.
 """
 
+from daedalus.provenance._exposure_log import Exposures
 from daedalus.provenance._provenance import (
     ExposureLog,
     GraphKind,
@@ -32,6 +35,7 @@ from daedalus.provenance._provenance import (
 
 __all__ = [
     "ExposureLog",
+    "Exposures",
     "GraphKind",
     "Provenance",
     "Timeline",

@@ -1,8 +1,9 @@
 """Per-entity exposure arrays for fast ``knowledge_at`` queries (M3, M7).
 
-Each entity's events are bucketed as the log grows (append-only, so a cursor suffices) and
-sorted into numpy arrays on first query after the timeline or the entity's bucket changed.
-A query is then one mask over timepoint positions and a vectorised gather.
+Each entity's rows of the log are bucketed as the log grows (append-only, so a cursor suffices)
+and sorted into numpy arrays on first query after the timeline or the entity's bucket changed.
+A query is then one mask over timepoint positions and a vectorised gather of log rows; the
+events themselves are rebuilt from the log only when the answer is read (``Exposures``).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from daedalus.domain import ExposureEvent
 from daedalus.errors import UnknownTimepointError
 from daedalus.provenance._causal_index import CausalIndex
+from daedalus.provenance._exposure_log import ExposureLog
 
 __all__ = ["EntityView", "ExposureIndex"]
 
@@ -26,31 +27,29 @@ _SEARCH_RATIO = 4
 
 
 class EntityView:
-    """One entity's exposures sorted by (timeline position, id), prior knowledge first."""
+    """One entity's log rows sorted by (timeline position, id), prior knowledge first."""
 
-    __slots__ = ("events", "positions", "prior")
+    __slots__ = ("positions", "prior", "rows")
 
     def __init__(
         self,
-        events: Sequence[ExposureEvent],
-        slots: Sequence[int],
+        rows: NDArray[np.int32],
+        slots: NDArray[np.int32],
         ids: Sequence[str],
         index: CausalIndex,
     ) -> None:
-        slot_array = np.asarray(slots, dtype=np.intp)
-        dated = slot_array >= 0
-        positions = np.full(len(slot_array), PRIOR, dtype=np.intp)
-        positions[dated] = index.slot_position[slot_array[dated]]
+        dated = slots >= 0
+        positions = np.full(len(slots), PRIOR, dtype=np.int32)
+        positions[dated] = index.slot_position[slots[dated]]
         order = _sort_by_position_then_id(positions, ids)
-        # fromiter stores references; slice assignment would probe each model as a sequence.
-        objects = np.fromiter(events, dtype=object, count=len(events))[order]
+        ordered = rows[order]
         n_prior = int(np.count_nonzero(~dated))
-        self.prior: tuple[ExposureEvent, ...] = tuple(objects[:n_prior].tolist())
-        self.positions: NDArray[np.intp] = positions[order[n_prior:]]
-        self.events: NDArray[np.object_] = objects[n_prior:]
+        self.prior: NDArray[np.int32] = ordered[:n_prior]
+        self.positions: NDArray[np.int32] = positions[order[n_prior:]]
+        self.rows: NDArray[np.int32] = ordered[n_prior:]
 
-    def visible(self, mask: NDArray[np.bool_]) -> tuple[ExposureEvent, ...]:
-        """Prior knowledge plus every event whose timepoint is True in ``mask``, in order."""
+    def visible(self, mask: NDArray[np.bool_]) -> NDArray[np.int32]:
+        """Rows of prior knowledge, then of every event whose timepoint is True in ``mask``."""
         if len(self.positions) == 0:
             return self.prior
         upstream = np.flatnonzero(mask)
@@ -61,10 +60,10 @@ class EntityView:
             total = int(lengths.sum())
             # Offsets turn the ranges [start, stop) into one flat index array.
             offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-            picked = self.events[offsets + np.arange(total)]
+            picked = self.rows[offsets + np.arange(total)]
         else:
-            picked = self.events[mask[self.positions]]
-        return self.prior + tuple(picked.tolist())
+            picked = self.rows[mask[self.positions]]
+        return np.concatenate((self.prior, picked)) if len(self.prior) else picked
 
 
 class ExposureIndex:
@@ -74,42 +73,67 @@ class ExposureIndex:
 
     def __init__(self) -> None:
         self._cursor = 0
-        self._buckets: dict[str, tuple[list[ExposureEvent], list[int], list[str]]] = {}
+        # entity id -> chunks of (log rows, timepoint slots), appended by sync
+        self._buckets: dict[str, list[tuple[NDArray[np.int32], NDArray[np.int32]]]] = {}
         self._views: dict[str, tuple[tuple[int, int], EntityView]] = {}
 
-    def sync(self, events: Sequence[ExposureEvent], slots: dict[str, int]) -> None:
-        """Bucket the events appended since the last call; ``slots`` maps timepoint ids."""
-        for offset in range(self._cursor, len(events)):
-            event = events[offset]
-            slot = PRIOR
-            if event.timepoint_id is not None:
-                found = slots.get(event.timepoint_id)
-                if found is None:
-                    self._cursor = offset
-                    message = (
-                        f"exposure {event.id!r} happened at timepoint {event.timepoint_id!r}, "
-                        "which is not in the timeline"
-                    )
-                    raise UnknownTimepointError(message)
-                slot = found
-            bucket = self._buckets.get(event.entity_id)
-            if bucket is None:
-                bucket = self._buckets[event.entity_id] = ([], [], [])
-            bucket[0].append(event)
-            bucket[1].append(slot)
-            bucket[2].append(event.id)
-        self._cursor = len(events)
+    def sync(self, log: ExposureLog, slots: dict[str, int]) -> None:
+        """Bucket the rows appended since the last call; ``slots`` maps timepoint ids."""
+        start = self._cursor
+        if start >= len(log):
+            return
+        entities, points = log.columns(start)
+        codes, inverse = np.unique(points, return_inverse=True)
+        slot_of = np.empty(len(codes), dtype=np.int32)
+        missing: list[int] = []
+        for k, code in enumerate(codes.tolist()):
+            found = PRIOR if code < 0 else slots.get(log.string(code))
+            if found is None:
+                missing.append(k)
+                found = PRIOR
+            slot_of[k] = found
+        end = len(points)
+        if missing:
+            # Bucket what precedes the first event at an unknown timepoint, then refuse it.
+            end = int(np.flatnonzero(np.isin(inverse, missing))[0])
+        event_slots = slot_of[inverse[:end]]
+        owners = entities[:end]
+        order = np.argsort(owners, kind="stable")
+        sorted_owners = owners[order]
+        bounds = np.flatnonzero(np.r_[True, sorted_owners[1:] != sorted_owners[:-1], True])
+        if end == 0:
+            bounds = bounds[:1]
+        groups = sorted(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True),
+                        key=lambda group: int(order[group[0]]))  # entities by first exposure
+        for left, right in groups:
+            picked = order[left:right]
+            entity_id = log.string(int(sorted_owners[left]))
+            chunk = ((picked + start).astype(np.int32), event_slots[picked])
+            self._buckets.setdefault(entity_id, []).append(chunk)
+        self._cursor = start + end
+        if missing:
+            row = start + end
+            message = (
+                f"exposure {log._ids[row]!r} happened at timepoint {log.timepoint_of(row)!r}, "
+                "which is not in the timeline"
+            )
+            raise UnknownTimepointError(message)
 
-    def view(self, entity_id: str, index: CausalIndex) -> EntityView | None:
+    def view(self, entity_id: str, index: CausalIndex, log: ExposureLog) -> EntityView | None:
         """The sorted view of ``entity_id`` for this timeline version, or None if no events."""
         bucket = self._buckets.get(entity_id)
         if bucket is None:
             return None
-        key = (len(index.order), len(bucket[0]))
+        if len(bucket) > 1:  # merge the chunks once; sync appends new ones
+            bucket[:] = [(np.concatenate([c[0] for c in bucket]),
+                          np.concatenate([c[1] for c in bucket]))]
+        rows, slots = bucket[0]
+        key = (len(index.order), len(rows))
         cached = self._views.get(entity_id)
         if cached is not None and cached[0] == key:
             return cached[1]
-        fresh = EntityView(bucket[0], bucket[1], bucket[2], index)
+        ids = log._ids
+        fresh = EntityView(rows, slots, [ids[row] for row in rows.tolist()], index)
         self._views[entity_id] = (key, fresh)
         return fresh
 
@@ -118,7 +142,7 @@ class ExposureIndex:
         return tuple(self._buckets)
 
 
-def _sort_by_position_then_id(positions: NDArray[np.intp], ids: Sequence[str]) -> NDArray[np.intp]:
+def _sort_by_position_then_id(positions: NDArray[np.int32], ids: Sequence[str]) -> NDArray[np.intp]:
     """Indices ordering events by position then id; only ties touch the (slow) id strings."""
     order = np.argsort(positions, kind="stable")
     ranked = positions[order]

@@ -6,10 +6,14 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, Literal
 
+import numpy as np
+from numpy.typing import NDArray
+
 from daedalus.domain import ExposureEvent, Timepoint
 from daedalus.errors import ConfigError, ProvenanceError, UnknownTimepointError
 from daedalus.provenance._causal_index import CausalIndex
 from daedalus.provenance._exposure_index import ExposureIndex
+from daedalus.provenance._exposure_log import ExposureLog, Exposures
 from daedalus.provenance._views import (
     build_exposure_dag,
     build_timepoint_dag,
@@ -26,6 +30,7 @@ __all__ = [
 ]
 
 GraphKind = Literal["timepoints", "exposures"]
+_NO_ROWS: NDArray[np.int32] = np.empty(0, dtype=np.int32)
 """Which derived view ``Provenance.write_graphml`` exports."""
 
 
@@ -165,53 +170,6 @@ class Timeline:
         return self._index
 
 
-class ExposureLog:
-    """An append-only, id-deduplicated log of exposure events (M3)."""
-
-    __slots__ = ("_by_id", "_items")
-
-    def __init__(self, events: Iterable[ExposureEvent] = ()) -> None:
-        self._items: list[ExposureEvent] = []
-        self._by_id: dict[str, ExposureEvent] = {}
-        self.extend(events)
-
-    def append(self, event: ExposureEvent) -> bool:
-        """Add ``event``; True if new, False if identical; other content under its id raises."""
-        known = self._by_id.get(event.id)
-        if known is not None:
-            if known == event:
-                return False
-            message = f"exposure {event.id!r} is already in the log with other content"
-            raise ProvenanceError(message)
-        self._by_id[event.id] = event
-        self._items.append(event)
-        return True
-
-    def extend(self, events: Iterable[ExposureEvent]) -> int:
-        """Append each event; returns how many were new."""
-        return sum(self.append(event) for event in events)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[ExposureEvent]:
-        """Events in the order they were recorded."""
-        return iter(tuple(self._items))
-
-    def __contains__(self, event_id: object) -> bool:
-        return event_id in self._by_id
-
-    def __getitem__(self, event_id: str) -> ExposureEvent:
-        try:
-            return self._by_id[event_id]
-        except KeyError:
-            raise ProvenanceError(f"exposure {event_id!r} is not in the log") from None
-
-    def get(self, event_id: str) -> ExposureEvent | None:
-        """The event with this id, or None."""
-        return self._by_id.get(event_id)
-
-
 class Provenance:
     """Indexed queries over a timeline and an exposure log (M3, M7).
 
@@ -235,18 +193,20 @@ class Provenance:
         """Build every index now rather than on the first query (validates both logs)."""
         index = self._sync()
         for entity_id in self._exposures.entity_ids():
-            self._exposures.view(entity_id, index)
+            self._exposures.view(entity_id, index, self.log)
 
-    def knowledge_at(self, entity_id: str, timepoint_id: str) -> tuple[ExposureEvent, ...]:
+    def knowledge_at(self, entity_id: str, timepoint_id: str) -> Exposures:
         """The entity's exposures visible at the timepoint (M3, M7).
 
         Exactly its prior knowledge (sorted by id) followed by its exposures at timepoints
-        upstream of or at ``timepoint_id``, by timeline order then id.
+        upstream of or at ``timepoint_id``, by timeline order then id. The answer is a lazy
+        sequence (``Exposures``): each event is rebuilt from the log when read.
         """
         index = self._sync()
         mask = index.visible(index.locate(timepoint_id))
-        view = self._exposures.view(entity_id, index)
-        return () if view is None else view.visible(mask)
+        view = self._exposures.view(entity_id, index, self.log)
+        rows = _NO_ROWS if view is None else view.visible(mask)
+        return Exposures(self.log, rows)
 
     def can_know(self, entity_id: str, information_or_exposure_id: str, timepoint_id: str) -> bool:
         """True if the entity may use this knowledge at the timepoint.
@@ -275,11 +235,12 @@ class Provenance:
         mask = index.visible(index.locate(timepoint_id))
         refused: list[str] = []
         for event_id in dict.fromkeys(exposure_ids):
-            event = self.log.get(event_id)
+            row = self.log.row(event_id)
+            point = None if row is None else self.log.timepoint_of(row)
             visible = (
-                event is not None
-                and event.entity_id == entity_id
-                and (event.timepoint_id is None or bool(mask[index.locate(event.timepoint_id)]))
+                row is not None
+                and self.log.entity_of(row) == entity_id
+                and (point is None or bool(mask[index.locate(point)]))
             )
             if not visible:
                 refused.append(event_id)
@@ -316,7 +277,7 @@ class Provenance:
 
     def _sync(self) -> CausalIndex:
         index = self.timeline._causal()
-        self._exposures.sync(self.log._items, self.timeline._slots)
+        self._exposures.sync(self.log, self.timeline._slots)
         return index
 
 
@@ -325,7 +286,7 @@ def knowledge_at(
     log: ExposureLog | Iterable[ExposureEvent],
     entity_id: str,
     timepoint_id: str,
-) -> tuple[ExposureEvent, ...]:
+) -> Exposures:
     """What ``entity_id`` may know at ``timepoint_id`` (see ``Provenance.knowledge_at``).
 
     Indexes from scratch on every call; keep a ``Provenance`` for repeated queries.

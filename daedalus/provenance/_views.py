@@ -83,7 +83,7 @@ def build_timepoint_dag(order: Sequence[Timepoint]) -> Any:
 def build_exposure_dag(
     events: Sequence[ExposureEvent],
     index: CausalIndex,
-    knowledge_at: Callable[[str, str], tuple[ExposureEvent, ...]],
+    knowledge_at: Callable[[str, str], Sequence[ExposureEvent]],
 ) -> Any:
     """Frozen DiGraph of exposures with an edge from each told event's origin (rule above)."""
     sequence = {event.id: offset for offset, event in enumerate(events)}
@@ -117,7 +117,7 @@ def build_exposure_dag(
             if event.timepoint_id is None:
                 known[key] = tuple(prior.get(event.source, ()))
             else:
-                known[key] = knowledge_at(event.source, event.timepoint_id)
+                known[key] = tuple(knowledge_at(event.source, event.timepoint_id))
         limit = sequence[event.id]
         candidates = [
             c for c in known[key] if c.timepoint_id != event.timepoint_id or sequence[c.id] < limit

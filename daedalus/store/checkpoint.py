@@ -77,6 +77,9 @@ async def async_sqlite_checkpointer(
 
     async with aiosqlite.connect(str(path), timeout=30.0) as conn:
         await conn.execute("PRAGMA journal_mode=WAL")
+        # A commit survives the process being killed (what resume relies on) without an fsync
+        # per checkpoint, as in the run store; only an OS crash may lose the last ones.
+        await conn.execute("PRAGMA synchronous=NORMAL")
         saver = AsyncSqliteSaver(conn, serde=serializer(extra_types))
         await saver.setup()
         yield saver

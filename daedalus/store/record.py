@@ -228,7 +228,7 @@ class RunRecord(_Value):
     def knowledge_at(self, entity_id: str, timepoint_id: str) -> tuple[ExposureEvent, ...]:
         """The exposures ``entity_id`` may use at ``timepoint_id`` (M3, M7); see
         ``Provenance.knowledge_at``. Build ``provenance()`` once for many queries."""
-        return self.provenance().knowledge_at(entity_id, timepoint_id)
+        return tuple(self.provenance().knowledge_at(entity_id, timepoint_id))
 
     def causal_order(self) -> tuple[Timepoint, ...]:
         """Timepoints in timeline order: parents before children, branches after their fork."""

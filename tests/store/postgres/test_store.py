@@ -62,7 +62,8 @@ def test_the_ledger_keeps_in_doubt_rows_until_settled(postgres_url):
         log.append(row.model_copy(update={"in_doubt": True, "request_id": "r1"}))
         log.append(row.model_copy(update={"in_doubt": True, "request_id": "r2"}))
         log.settle("r1")
-        rows = open_store(postgres_url).call_log("ledger-run").read()
+        with open_store(postgres_url) as again:  # closed here, not by a later collection
+            rows = again.call_log("ledger-run").read()
     assert [(r.in_doubt, r.request_id) for r in rows] == [(False, None), (True, "r2")]
 
 
