@@ -90,17 +90,29 @@ class LLMProvider:
             })
         return proposals
 
+    def allot(self, count: int) -> int:
+        """How many of ``count`` due actors (the first, in actor order) may ask a model this
+        tick, within the per-tick and per-run limits; those calls are booked against the run."""
+        room = self.max_calls_per_tick
+        if self.max_calls_per_run is not None:
+            room = min(room, max(self.max_calls_per_run - self.calls, 0))
+        asked = min(room, count)
+        self.calls += asked
+        return asked
+
+    def decide_one(self, observation: Observation, ask: bool) -> list[Any]:
+        """One actor's proposals: from the model when ``allot`` gave it a call, else the rules'."""
+        if ask:
+            return self._ask(observation)
+        return [p.model_dump() for p in self.rules.decide(observation)]
+
     def propose(self, tick: int, observations: Sequence[Observation]) -> list[Any]:
         """Proposals for ``observations``: a model for the first actors the limits allow, the
         rules for the rest."""
         ordered = sorted(observations, key=lambda o: o.actor_id)
-        room = self.max_calls_per_tick
-        if self.max_calls_per_run is not None:
-            room = min(room, max(self.max_calls_per_run - self.calls, 0))
-        asked, ruled = ordered[:room], ordered[room:]
-        self.calls += len(asked)
-        with ThreadPoolExecutor(max_workers=max(len(asked), 1)) as pool:
-            answers = list(pool.map(self._ask, asked))
-        proposals = [p for answer in answers for p in answer]
-        proposals += [p.model_dump() for o in ruled for p in self.rules.decide(o)]
-        return proposals
+        asked = self.allot(len(ordered))
+        with ThreadPoolExecutor(max_workers=max(asked, 1)) as pool:
+            answers = list(pool.map(
+                self.decide_one, ordered, [i < asked for i in range(len(ordered))]
+            ))
+        return [p for answer in answers for p in answer]

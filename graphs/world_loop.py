@@ -22,7 +22,7 @@ standing policies, the digests and the decision log). A graph run with
 
 import operator
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, runtime_checkable
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
@@ -32,7 +32,7 @@ from langgraph.types import Send
 from typing_extensions import TypedDict
 
 from daedalus.errors import ConfigError
-from daedalus.world.actors import ActorWorld, DecisionProvider, SafetyGate
+from daedalus.world.actors import ActorWorld, DecisionProvider, Observation, SafetyGate
 from daedalus.world.actors.gate import Action
 from daedalus.world.actors.loop import jsonable
 from daedalus.world.world import World
@@ -107,6 +107,17 @@ class WorldLoopState(TypedDict, total=False):
 class _DecideTask(TypedDict):
     actor: str
     tick: int
+    ask: bool
+
+
+@runtime_checkable
+class _Allotting(Protocol):
+    """A provider with call limits (``LLMProvider``): the tick allots its calls in actor order
+    before the fan-out, so the limits hold however the decide tasks are scheduled."""
+
+    def allot(self, count: int) -> int: ...
+
+    def decide_one(self, observation: Observation, ask: bool) -> list[Any]: ...
 
 
 def _context(runtime: Runtime[WorldLoopContext]) -> WorldLoopContext:
@@ -137,7 +148,11 @@ def decide(state: _DecideTask, runtime: Runtime[WorldLoopContext]) -> dict[str, 
     """One actor's proposals for this tick, from the provider (asked for that actor alone)."""
     context = _context(runtime)
     observation = context.engine.observe(state["actor"])
-    proposals = context.engine.provider.propose(state["tick"], [observation])
+    provider = context.engine.provider
+    if isinstance(provider, _Allotting):
+        proposals = provider.decide_one(observation, state["ask"])
+    else:
+        proposals = provider.propose(state["tick"], [observation])
     return {"proposals": {state["actor"]: [jsonable(p) for p in proposals]}}
 
 
@@ -161,9 +176,12 @@ def gate(state: WorldLoopState, runtime: Runtime[WorldLoopContext]) -> dict[str,
 
 
 def _after_tick(state: WorldLoopState, runtime: Runtime[WorldLoopContext]) -> Any:
-    due = _context(runtime).engine.due(state["tick"])
+    provider = _context(runtime).engine.provider
+    due = sorted(_context(runtime).engine.due(state["tick"]))
     if due:
-        return [Send(DECIDE_NODE, _DecideTask(actor=a, tick=state["tick"])) for a in due]
+        asked = provider.allot(len(due)) if isinstance(provider, _Allotting) else len(due)
+        return [Send(DECIDE_NODE, _DecideTask(actor=a, tick=state["tick"], ask=i < asked))
+                for i, a in enumerate(due)]
     return _next(state)
 
 

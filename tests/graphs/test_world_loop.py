@@ -57,6 +57,15 @@ def test_llm_actors_fan_out_one_call_each_and_replay_with_zero_calls():
     assert again["digests"] == digests and len(ledger) == calls
 
 
+def test_the_call_limits_hold_in_the_graph_as_in_the_loop():
+    loop_ledger, ledger = Ledger(), Ledger()
+    limits = {"max_calls_per_tick": 1, "max_calls_per_run": 1}
+    _, digests = _loop_digests(LLMProvider(Router.offline(seed=5, ledger=loop_ledger), **limits))
+    out = _graph(LLMProvider(Router.offline(seed=5, ledger=ledger), **limits))
+    assert len(ledger) == len(loop_ledger) == 1  # one call in the run, the first actor's
+    assert out["digests"] == digests
+
+
 def test_the_graph_refuses_a_missing_context():
     with pytest.raises(ConfigError, match="WorldLoopContext"):
         world_loop.invoke({"ticks": 1})

@@ -44,7 +44,9 @@ def test_the_world_page_lists_runs_and_draws_the_map_and_kpis(live):
         browser = driver.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1400})
-            page.goto(f"{base}/dashboard/world.html")
+            page.goto(f"{base}/dashboard/index.html")
+            page.get_by_role("link", name="Worlds").click()  # the main page links to the world page
+            page.wait_for_url("**/dashboard/world.html")
             expect(page.get_by_test_id("error")).to_contain_text("401", timeout=WAIT_MS)
             page.get_by_test_id("key-input").fill(token)
             page.get_by_test_id("key-form").locator("button").click()
