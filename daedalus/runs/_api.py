@@ -28,11 +28,12 @@ from daedalus.runs._execute import (
     record_state,
     run_coroutine,
 )
-from daedalus.runs._lease import HeldLease, hold_lease
+from daedalus.runs._lease import HeldLease, hold_lease, lease_ttl
 from daedalus.runs._router import GuardFactory, build_router
 from daedalus.runs._run import Run
 from daedalus.scenario import Scenario
 from daedalus.store import Store, open_store
+from daedalus.store.lease import new_owner
 from daedalus.store.record import RunMeta, RunRecord
 from daedalus.templates import load_template
 
@@ -114,6 +115,7 @@ class _Started:
     meta: RunMeta
     scenario: Scenario
     router: Router
+    owner: str
 
 
 def run(
@@ -163,7 +165,7 @@ def run(
 
 async def execute_started(started: _Started, progress: ProgressSink | None) -> Run:
     """Lease a run registered by ``_start``, drive its graph from the start and save it."""
-    with hold_lease(started.store, started.meta.id) as lease:
+    with hold_lease(started.store, started.meta.id, owner=started.owner) as lease:
         execution = Execution(
             started.scenario, started.meta, started.store, started.router, started.meta.seed,
             progress, lease,
@@ -194,7 +196,8 @@ def _start(
     request_timeout: float | None,
     sharing: Sharing | None,
 ) -> _Started:
-    """Register a new run in the store (not yet leased) and build the router it uses."""
+    """Register a new run in the store, leased to this process from the first moment (so a
+    process killed before it starts shows the run ``interrupted``), and build its router."""
     scenario = _scenario(scenario)
     run_id = run_id or new_run_id()
     mode = budget_mode or scenario.fidelity.budget_mode
@@ -224,10 +227,14 @@ def _start(
         budget_mode=mode,
         request_timeout_s=request_timeout,
     )
-    runs = store.runs
-    runs.create_run(meta)
-    runs.save_record(runs.load_record(run_id).model_copy(update={"scenario": scenario}))
-    return _Started(store, meta, scenario, router)
+    runs, owner = store.runs, new_owner()
+    runs.create_run(meta, owner=owner, ttl_s=lease_ttl())
+    try:
+        runs.save_record(runs.load_record(run_id).model_copy(update={"scenario": scenario}))
+    except BaseException:
+        runs.release_lease(run_id, owner)
+        raise
+    return _Started(store, meta, scenario, router, owner)
 
 
 def resume(

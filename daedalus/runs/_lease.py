@@ -107,11 +107,13 @@ def hold_lease(
     *,
     wait: bool = False,
     on_wait: Callable[[str], None] | None = None,
+    owner: str | None = None,
 ) -> Iterator[HeldLease]:
     """Hold ``run_id``'s lease for the block (see the module docstring); ``on_wait`` hears
-    once that the caller is waiting for another process."""
+    once that the caller is waiting for another process. ``owner`` names a lease the caller
+    already took (``create_run(meta, owner=...)``), which is kept instead of taken anew."""
     ttl_s = lease_ttl()
-    owner = new_owner()
+    owner = owner or new_owner()
     _acquire(store, run_id, owner, ttl_s, wait, on_wait)
     held = HeldLease(store, run_id, owner, ttl_s)
     held.start()

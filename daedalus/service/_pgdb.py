@@ -20,6 +20,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from daedalus.errors import RunError
+from daedalus.service._db import _SCHEMA
 from daedalus.store.postgres._target import CONNECT_TIMEOUT_S, parse_target
 
 __all__ = ["PG_SCHEMA", "WRITE_LOCK", "PgServiceDb"]
@@ -27,29 +28,10 @@ __all__ = ["PG_SCHEMA", "WRITE_LOCK", "PgServiceDb"]
 WRITE_LOCK = 0x0DAE_DA10_5E
 """The advisory lock every write transaction of the service's tables holds."""
 
-PG_SCHEMA = """
-CREATE TABLE IF NOT EXISTS keys (
-    id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, scope TEXT NOT NULL, name TEXT NOT NULL,
-    created_at TEXT NOT NULL, revoked_at TEXT, rate_per_minute INTEGER NOT NULL,
-    quota_usd_per_day DOUBLE PRECISION
-);
-CREATE TABLE IF NOT EXISTS jobs (
-    seq BIGSERIAL PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
-    run_id TEXT NOT NULL, batch_id TEXT, key_id TEXT, request TEXT NOT NULL,
-    status TEXT NOT NULL, owner TEXT, heartbeat_at TEXT, attempts INTEGER NOT NULL,
-    error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS jobs_run ON jobs (run_id);
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
-CREATE INDEX IF NOT EXISTS jobs_batch ON jobs (batch_id);
-CREATE TABLE IF NOT EXISTS events (
-    run_id TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL, json TEXT NOT NULL,
-    PRIMARY KEY (run_id, seq)
-);
-CREATE TABLE IF NOT EXISTS batches (
-    id TEXT PRIMARY KEY, key_id TEXT, created_at TEXT NOT NULL, size INTEGER NOT NULL
-);
-"""
+PG_SCHEMA = (
+    _SCHEMA.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY")
+    .replace(" REAL\n", " DOUBLE PRECISION\n")
+)
 """The tables of ``daedalus.service._db`` in PostgreSQL's types (same columns, same names)."""
 
 

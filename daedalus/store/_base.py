@@ -78,8 +78,14 @@ class RunStore(Protocol):
     Every method naming a run that the store lacks raises ``RunError``.
     """
 
-    def create_run(self, meta: RunMeta) -> RunRecord:
-        """Register a new run with an empty record; ``RunError`` if the id is taken."""
+    def create_run(
+        self, meta: RunMeta, *, owner: str | None = None, ttl_s: float = LEASE_TTL_S
+    ) -> RunRecord:
+        """Register a new run with an empty record; ``RunError`` if the id is taken.
+
+        With ``owner`` the run's lease is taken for it in the same step, so no reader ever sees
+        a new run that nobody holds (a run whose creator dies at once shows ``interrupted``).
+        """
         ...
 
     def save_record(self, record: RunRecord) -> None:

@@ -34,12 +34,16 @@ class MemoryRunStore:
         self._leases: dict[str, Lease] = {}
         self._counter = 0
 
-    def create_run(self, meta: RunMeta) -> RunRecord:
+    def create_run(
+        self, meta: RunMeta, *, owner: str | None = None, ttl_s: float = LEASE_TTL_S
+    ) -> RunRecord:
         record = RunRecord(run=meta)
         with self._lock:
             if meta.id in self._records:
                 raise RunError(f"run {meta.id!r} already exists in {_WHERE}; pick another id")
             self._put(record)
+            if owner is not None:
+                self._leases[meta.id] = take(None, meta.id, owner, ttl_s)
         return record
 
     def save_record(self, record: RunRecord) -> None:

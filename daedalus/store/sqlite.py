@@ -77,12 +77,16 @@ class SqliteRunStore:
         layout = directory if isinstance(directory, StoreLayout) else StoreLayout.at(directory)
         return cls(layout.create().runs_db)
 
-    def create_run(self, meta: RunMeta) -> RunRecord:
+    def create_run(
+        self, meta: RunMeta, *, owner: str | None = None, ttl_s: float = LEASE_TTL_S
+    ) -> RunRecord:
         record = RunRecord(run=meta)
         with self._write() as conn:
             if self._exists(conn, meta.id):
                 raise RunError(f"run {meta.id!r} already exists in {self._where}; pick another id")
             self._replace(conn, record)
+            if owner is not None:
+                conn.execute(*lease_row(take(None, meta.id, owner, ttl_s)))
         return record
 
     def save_record(self, record: RunRecord) -> None:

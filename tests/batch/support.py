@@ -10,6 +10,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import daedalus
+from daedalus.batch import run_batch, sweep
 from daedalus.runs import Run
 from daedalus.store import SqliteRunStore, StoreLayout
 from daedalus.store.ledger_log import LedgerLog
@@ -49,3 +51,27 @@ def kill_a_worker_mid_run(store: Path, stop: threading.Event, killed: list[str])
                 os.kill(pid, signal.SIGKILL)
                 killed.append(summary.id)
                 return
+
+
+def check_a_batch_survives_a_killed_worker(tmp_path: Path, backend: str, latency: float) -> None:
+    """Run two quick runs on ``backend`` while a worker is killed mid-run: both complete, each
+    as the same seed run alone, and no finished call is paid twice."""
+    specs = sweep("board_meeting", seeds=(0, 1), sets=[(k, (v,)) for k, v in QUICK.items()])
+    stop, killed = threading.Event(), []
+    watcher = threading.Thread(target=kill_a_worker_mid_run, args=(tmp_path, stop, killed))
+    watcher.start()
+    try:
+        result = run_batch(
+            specs, store=tmp_path, backend=backend, workers=2, offline_latency=latency, retries=1
+        )
+    finally:
+        stop.set()
+        watcher.join()
+    assert killed, "no worker was killed mid-run"
+    assert result.completed, result.record
+    assert len(result.runs()) == 2
+    for run in result.runs():
+        spec = result.record.entries[result.record.run_ids.index(run.id)].spec
+        alone = daedalus.run(spec.scenario(), seed=spec.seed, store=tmp_path / "alone")
+        assert digest(run) == digest(alone)
+        assert paid_calls(run) == paid_calls(alone)  # no finished call paid twice

@@ -3,12 +3,10 @@ worker process killed mid-run costs no run and no finished call."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-import daedalus
 from daedalus.batch import run_batch, sweep
-from tests.batch.support import QUICK, digest, kill_a_worker_mid_run, paid_calls
+from tests.batch.support import QUICK, check_a_batch_survives_a_killed_worker, digest
 
 
 def test_the_process_backend_runs_each_spec_as_on_one_loop(tmp_path: Path) -> None:
@@ -23,22 +21,4 @@ def test_the_process_backend_runs_each_spec_as_on_one_loop(tmp_path: Path) -> No
 def test_a_killed_worker_process_loses_no_run_and_repeats_no_finished_call(
     tmp_path: Path,
 ) -> None:
-    specs = sweep("board_meeting", seeds=(0, 1), sets=[(k, (v,)) for k, v in QUICK.items()])
-    stop, killed = threading.Event(), []
-    watcher = threading.Thread(target=kill_a_worker_mid_run, args=(tmp_path, stop, killed))
-    watcher.start()
-    try:
-        result = run_batch(
-            specs, store=tmp_path, backend="process", workers=2, offline_latency=0.1, retries=1
-        )
-    finally:
-        stop.set()
-        watcher.join()
-    assert killed, "no worker was killed mid-run"
-    assert result.completed, result.record
-    assert len(result.runs()) == 2
-    for run in result.runs():
-        spec = result.record.entries[result.record.run_ids.index(run.id)].spec
-        alone = daedalus.run(spec.scenario(), seed=spec.seed, store=tmp_path / "alone")
-        assert digest(run) == digest(alone)
-        assert paid_calls(run) == paid_calls(alone)  # no finished call paid twice
+    check_a_batch_survives_a_killed_worker(tmp_path, "process", latency=0.1)

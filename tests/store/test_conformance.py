@@ -174,6 +174,23 @@ def test_a_free_lease_is_taken_and_named_by_its_owner(store):
     assert store.lease_of("run-0001") == lease
 
 
+def test_a_run_created_with_an_owner_is_leased_from_its_first_moment(store):
+    meta = sample_meta("run-0001").model_copy(update={"status": "running", "completed_at": None})
+    store.create_run(meta, owner="o1", ttl_s=60)
+    lease = store.lease_of("run-0001")
+    assert lease is not None and lease.owner == "o1"
+    assert store.acquire_lease("run-0001", "o1", ttl_s=60).acquired_at == lease.acquired_at
+    with pytest.raises(RunBusyError):
+        store.acquire_lease("run-0001", "o2", ttl_s=60)
+
+
+def test_a_run_whose_creator_dies_before_it_starts_shows_interrupted(store):
+    meta = sample_meta("run-0001").model_copy(update={"status": "running", "completed_at": None})
+    store.create_run(meta, owner="o1", ttl_s=0.05)  # created, then its process stopped
+    time.sleep(0.1)
+    assert store.list_runs()[0].status == "interrupted"
+
+
 def test_a_live_lease_refuses_another_owner_naming_the_holder(store):
     _running(store)
     store.acquire_lease("run-0001", "host:111:a", ttl_s=60)

@@ -47,7 +47,9 @@ class PostgresRunStore:
     def _where(self) -> str:
         return self._session.where
 
-    def create_run(self, meta: RunMeta) -> RunRecord:
+    def create_run(
+        self, meta: RunMeta, *, owner: str | None = None, ttl_s: float = LEASE_TTL_S
+    ) -> RunRecord:
         record = RunRecord(run=meta)
         with self._session.transaction() as conn:
             # Two creators of one id take turns, so the second sees the first's row.
@@ -55,6 +57,8 @@ class PostgresRunStore:
             if self._exists(conn, meta.id):
                 raise RunError(f"run {meta.id!r} already exists in {self._where}; pick another id")
             self._replace(conn, record)
+            if owner is not None:
+                leases.acquire(conn, meta.id, owner, ttl_s, None, self._where)
         return record
 
     def save_record(self, record: RunRecord) -> None:
