@@ -20,19 +20,13 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from daedalus.errors import RunError
-from daedalus.service._db import _SCHEMA
+from daedalus.service._tables import PG_SCHEMA
 from daedalus.store.postgres._target import CONNECT_TIMEOUT_S, parse_target
 
 __all__ = ["PG_SCHEMA", "WRITE_LOCK", "PgServiceDb"]
 
 WRITE_LOCK = 0x0DAE_DA10_5E
 """The advisory lock every write transaction of the service's tables holds."""
-
-PG_SCHEMA = (
-    _SCHEMA.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY")
-    .replace(" REAL\n", " DOUBLE PRECISION\n")
-)
-"""The tables of ``daedalus.service._db`` in PostgreSQL's types (same columns, same names)."""
 
 
 class _Conn:

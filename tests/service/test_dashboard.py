@@ -72,14 +72,22 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
+def _enter_key(page, token: str) -> None:
+    """Give the dashboard the key and wait for the page it re-renders with it to settle."""
+    from playwright.sync_api import expect
+
+    page.get_by_test_id("key-input").fill(token)
+    page.get_by_test_id("key-form").locator("button").click()
+    expect(page.get_by_test_id("view")).not_to_have_attribute("aria-busy", "true", timeout=WAIT_MS)
+
+
 def test_submit_a_run_watch_it_complete_and_explore_it(live, page):
     from playwright.sync_api import expect
 
     base, token = live
     page.goto(f"{base}/dashboard/")
     expect(page.get_by_test_id("error")).to_contain_text("401", timeout=WAIT_MS)
-    page.get_by_test_id("key-input").fill(token)
-    page.get_by_test_id("key-form").locator("button").click()
+    _enter_key(page, token)
     expect(page.get_by_test_id("key-state")).to_have_text("key set")
     expect(page.get_by_test_id("submit-template")).to_contain_text("board_meeting", timeout=WAIT_MS)
     page.get_by_test_id("submit-template").select_option("board_meeting")
@@ -145,8 +153,7 @@ def test_a_batch_submitted_in_the_form_is_followed_and_summarized(live, page):
 
     base, token = live
     page.goto(f"{base}/dashboard/#/batches")
-    page.get_by_test_id("key-input").fill(token)
-    page.get_by_test_id("key-form").locator("button").click()
+    _enter_key(page, token)
     page.get_by_test_id("batch-template").select_option("board_meeting")
     page.get_by_test_id("batch-seeds").fill("5-7")
     page.get_by_test_id("submit-batch").click()

@@ -493,7 +493,9 @@ function chart(box, type, labels, datasets, title) {
 }
 
 // ---- routing -----------------------------------------------------------------------------
+// The view is aria-busy while a page renders: a form typed into before it settles is replaced.
 async function route() {
+  view.setAttribute("aria-busy", "true");
   if (follow) follow.abort();
   while (charts.length) charts.pop().destroy();
   showError("");
@@ -506,6 +508,8 @@ async function route() {
     else await runsPage();
   } catch (error) {
     showError(error.message);
+  } finally {
+    view.removeAttribute("aria-busy");
   }
 }
 
